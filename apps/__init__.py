@@ -1,0 +1,1 @@
+"""Vertical apps built on the core."""

@@ -1,0 +1,1 @@
+"""Traffic app: count, measure and control an intersection from its cameras."""
