@@ -1,0 +1,1 @@
+"""Training: render-set writer, train, export, evaluate (ultralytics lives in the `train` extra)."""
