@@ -1,0 +1,188 @@
+"""YOLO detection on ONNX Runtime: letterbox, batched inference, decode, per-class NMS -> `sv.Detections`.
+
+The three steps are public (`preprocess`, `infer`, `postprocess`) so the pipeline can stamp latency around the
+model call and the benchmark can time the bare `session.run` on the same tensors.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+import supervision as sv
+
+from .layouts import LAYOUTS, OutputLayout, infer_layout
+from .model_info import COCO80, load_names, parse_metadata, read_sidecar
+from .nms import nms
+
+log = logging.getLogger(__name__)
+
+# Execution providers in order of preference; the first one installed wins unless the caller names one.
+PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "OpenVINOExecutionProvider", "CoreMLExecutionProvider",
+                       "CPUExecutionProvider")
+DEVICE_PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
+                    "openvino": "OpenVINOExecutionProvider", "coreml": "CoreMLExecutionProvider"}
+
+
+class DetectorError(ValueError):
+    """A model that cannot be used; the message names the file and says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Letterbox:
+    """How one image was fitted into the model input: scale, then padding offset."""
+    scale: float
+    pad_x: float
+    pad_y: float
+    height: int
+    width: int
+
+
+def choose_providers(device: str = "auto") -> list[str]:
+    available = ort.get_available_providers()
+    if device == "auto":
+        return list(dict.fromkeys([p for p in PREFERRED_PROVIDERS if p in available][:1] + ["CPUExecutionProvider"]))
+    wanted = DEVICE_PROVIDERS.get(device)
+    if wanted is None:
+        raise DetectorError(f"unknown device '{device}'; use one of auto, {', '.join(DEVICE_PROVIDERS)}")
+    if wanted not in available:
+        raise DetectorError(f"device '{device}' needs {wanted}, but this onnxruntime has only {available}; "
+                            f"install the matching onnxruntime package or use --device cpu")
+    return list(dict.fromkeys([wanted, "CPUExecutionProvider"]))
+
+
+class Detector:
+    """`detector(images) -> list[sv.Detections]`, one per image, boxes in the image's own pixels."""
+
+    def __init__(self, model: str | Path, *, conf: float = 0.25, iou: float = 0.45,
+                 classes: Sequence[int] | None = None, names: str | Path | Sequence[str] | None = None,
+                 input_size: int | tuple[int, int] | None = None, layout: str | None = None,
+                 device: str = "auto", threads: int = 0, max_det: int = 300) -> None:
+        self.path = Path(model)
+        if not self.path.is_file():
+            raise DetectorError(f"model file not found: {self.path} (give the path of an ONNX detection model)")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3  # initializer-in-inputs warnings of older exports are noise
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=choose_providers(device))
+        except DetectorError:
+            raise
+        except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
+            first = str(exc).strip().splitlines()[0][:200]
+            raise DetectorError(f"{self.path} is not a loadable ONNX model ({first}); export it with "
+                                f"`edgesight export` or `yolo export format=onnx`") from exc
+
+        inp = self.session.get_inputs()[0]
+        out = self.session.get_outputs()[0]
+        meta = parse_metadata(self.session.get_modelmeta().custom_metadata_map)
+        meta.update(read_sidecar(self.path))
+        if len(inp.shape) != 4:
+            raise DetectorError(f"{self.path} is not an image detection model: input {inp.name} has shape "
+                                f"{inp.shape}, expected [N, 3, H, W]")
+        self.input_name = inp.name
+        self.input_hw = self._input_hw(inp.shape, input_size or meta.get("imgsz"))
+        self.batch_size = inp.shape[0] if isinstance(inp.shape[0], int) else None  # None: any batch size
+        try:
+            self.layout: OutputLayout = LAYOUTS[layout] if layout else infer_layout(
+                tuple(out.shape), self.input_hw, meta)
+        except KeyError:
+            raise DetectorError(f"unknown layout '{layout}'; use one of {', '.join(LAYOUTS)}") from None
+        except ValueError as exc:
+            raise DetectorError(f"{self.path} is not a detection model EdgeSight can read: {exc}") from None
+        self.names = self._class_names(names, meta, out.shape)
+        self.conf, self.iou, self.max_det = conf, iou, max_det
+        self.classes = None if classes is None else np.asarray(sorted(classes), dtype=np.int64)
+        self._dtype = np.float16 if "float16" in inp.type else np.float32
+        self.providers = self.session.get_providers()
+
+    def _input_hw(self, shape: list, requested) -> tuple[int, int]:
+        h, w = shape[2], shape[3]
+        if isinstance(h, int) and isinstance(w, int):
+            return h, w
+        if requested is None:
+            return 640, 640
+        if isinstance(requested, int):
+            return requested, requested
+        return int(requested[0]), int(requested[1])
+
+    def _class_names(self, names, meta: dict, out_shape) -> list[str]:
+        if names is not None:
+            return load_names(names)
+        if "names" in meta:
+            return load_names(meta["names"])
+        nc = self._num_classes(out_shape)
+        if nc == 80:
+            return list(COCO80)
+        return [f"class{i}" for i in range(nc or 0)]
+
+    def _num_classes(self, out_shape) -> int | None:
+        d1, d2 = out_shape[1], out_shape[2]
+        if self.layout.name == "yolov8" and isinstance(d1, int):
+            return d1 - 4
+        if self.layout.name in ("yolov5", "yolox") and isinstance(d2, int):
+            return d2 - 5
+        return None
+
+    # --- the three steps -------------------------------------------------------------------------------------
+    def preprocess(self, images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[Letterbox]]:
+        """Letterbox every image into the model input and stack them into one NCHW tensor."""
+        ih, iw = self.input_hw
+        conv = self.layout.convention
+        canvases, boxes = [], []
+        for image in images:
+            h, w = image.shape[:2]
+            r = min(ih / h, iw / w)
+            nh, nw = int(round(h * r)), int(round(w * r))
+            resized = image if (nh, nw) == (h, w) else cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+            px, py = ((iw - nw) // 2, (ih - nh) // 2) if conv.centered else (0, 0)
+            canvas = np.full((ih, iw, 3), conv.pad_value, dtype=np.uint8)
+            canvas[py:py + nh, px:px + nw] = resized
+            canvases.append(canvas)
+            boxes.append(Letterbox(r, px, py, h, w))
+        blob = cv2.dnn.blobFromImages(canvases, scalefactor=conv.scale, swapRB=conv.rgb)
+        return blob.astype(self._dtype, copy=False), boxes
+
+    def infer(self, blob: np.ndarray) -> np.ndarray:
+        """The bare model call. A fixed-batch model is fed in chunks of its batch size."""
+        if self.batch_size is None or blob.shape[0] == self.batch_size:
+            return self.session.run(None, {self.input_name: blob})[0]
+        outs = []
+        for start in range(0, blob.shape[0], self.batch_size):
+            chunk = blob[start:start + self.batch_size]
+            n = chunk.shape[0]
+            if n < self.batch_size:  # pad the last chunk of a fixed-batch model
+                chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch_size - n, axis=0)])
+            outs.append(self.session.run(None, {self.input_name: chunk})[0][:n])
+        return np.concatenate(outs)
+
+    def postprocess(self, output: np.ndarray, letterboxes: Sequence[Letterbox]) -> list[sv.Detections]:
+        results = []
+        for (boxes, scores, class_ids), lb in zip(
+                self.layout.decode(output.astype(np.float32, copy=False), self.conf, self.input_hw), letterboxes):
+            if self.classes is not None:
+                keep = np.isin(class_ids, self.classes)
+                boxes, scores, class_ids = boxes[keep], scores[keep], class_ids[keep]
+            if self.layout.needs_nms:
+                keep = nms(boxes, scores, class_ids, self.iou, self.max_det)
+                boxes, scores, class_ids = boxes[keep], scores[keep], class_ids[keep]
+            xyxy = (boxes - np.array([lb.pad_x, lb.pad_y, lb.pad_x, lb.pad_y], dtype=np.float32)) / lb.scale
+            xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, lb.width)
+            xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, lb.height)
+            class_ids = class_ids.astype(int)
+            labels = np.array([self.names[c] if 0 <= c < len(self.names) else str(c) for c in class_ids], dtype=str)
+            results.append(sv.Detections(xyxy=xyxy.astype(np.float32), confidence=scores.astype(np.float32),
+                                         class_id=class_ids, data={"class_name": labels}))
+        return results
+
+    def __call__(self, images: Sequence[np.ndarray]) -> list[sv.Detections]:
+        blob, letterboxes = self.preprocess(images)
+        return self.postprocess(self.infer(blob), letterboxes)
+
+    def describe(self) -> str:
+        return (f"{self.path.name}: layout {self.layout.name}, input {self.input_hw[1]}x{self.input_hw[0]}, "
+                f"{len(self.names)} classes, batch {self.batch_size or 'dynamic'}, {self.providers[0]}")
