@@ -1,0 +1,54 @@
+"""What a part on the line is: its type, size, orientation and the defects it carries (the per-part ground truth).
+
+Every appearance detail is drawn from `seed`, so the same part renders identically in every frame it appears in."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..classes import DEFECT_CLASSES
+
+PART_KINDS: tuple[str, ...] = ("disc", "pcb")
+
+
+@dataclass(frozen=True, slots=True)
+class PartSpec:
+    part_id: int
+    kind: str  # one of PART_KINDS
+    size_mm: tuple[float, float]  # disc: (diameter, diameter); pcb: (length along the belt, width across it)
+    angle_deg: float  # in-plane rotation on the belt
+    seed: int
+    defects: tuple[str, ...]  # defect class names it carries; empty for a good part
+
+    @property
+    def defective(self) -> bool:
+        return bool(self.defects)
+
+
+class PartSampler:
+    """Draws random parts: a `defect_share` of them carry one or two defects of uniformly chosen classes."""
+
+    def __init__(self, defect_share: float = 0.1, kinds: tuple[str, ...] = PART_KINDS, second_defect_share: float = 0.2):
+        if not 0.0 <= defect_share <= 1.0:
+            raise ValueError(f"defect_share={defect_share} is outside 0..1: give the fraction of defective parts")
+        unknown = set(kinds) - set(PART_KINDS)
+        if unknown or not kinds:
+            raise ValueError(f"part kinds {sorted(unknown) or '[]'} not known: choose from {PART_KINDS}")
+        self.defect_share = defect_share
+        self.kinds = tuple(kinds)
+        self.second_defect_share = second_defect_share
+
+    def sample(self, rng: np.random.Generator, part_id: int) -> PartSpec:
+        kind = self.kinds[int(rng.integers(len(self.kinds)))]
+        if kind == "disc":
+            d = float(rng.uniform(60.0, 100.0))
+            size = (d, d)
+        else:
+            size = (float(rng.uniform(70.0, 105.0)), float(rng.uniform(45.0, 68.0)))
+        defects: tuple[str, ...] = ()
+        if rng.random() < self.defect_share:
+            n = 2 if rng.random() < self.second_defect_share else 1
+            defects = tuple(str(c) for c in rng.choice(DEFECT_CLASSES, size=n, replace=False))
+        return PartSpec(part_id=part_id, kind=kind, size_mm=size, angle_deg=float(rng.uniform(0.0, 360.0)),
+                        seed=int(rng.integers(2**31 - 1)), defects=defects)
