@@ -1,0 +1,108 @@
+"""How every EdgeSight MQTT client connects: one place that turns `BusConfig` into an `aiomqtt.Client` and
+sorts connection failures into the ones a retry can fix (broker down, network cut) and the ones it cannot
+(wrong password, untrusted certificate), which must surface instead of hiding in a reconnect loop."""
+from __future__ import annotations
+
+import ssl
+
+import aiomqtt
+import paho.mqtt.client as paho
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from .config import BusConfig
+
+# CONNACK reason codes (MQTT 5) and return codes (3.1.1) that retrying cannot fix.
+_REFUSALS_V5 = {133, 134, 135, 138, 140}
+_REFUSALS_V311 = {2, 4, 5}
+
+
+class BrokerRefused(RuntimeError):
+    """The broker will not accept this client as configured (credentials, certificate, client id)."""
+
+
+def broker_label(config: BusConfig) -> str:
+    return config.broker_url or f"embedded broker mqtt://127.0.0.1:{config.port}"
+
+
+def protocol_of(config: BusConfig) -> aiomqtt.ProtocolVersion:
+    # The embedded broker (amqtt) speaks MQTT 3.1.1 only.
+    if config.broker_url is None or config.protocol == "3.1.1":
+        return aiomqtt.ProtocolVersion.V311
+    return aiomqtt.ProtocolVersion.V5
+
+
+def tls_context(config: BusConfig) -> ssl.SSLContext | None:
+    tls = config.tls
+    if tls is None:
+        return None
+    for name, path in (("ca_file", tls.ca_file), ("cert_file", tls.cert_file), ("key_file", tls.key_file)):
+        if path is not None and not path.is_file():
+            raise BrokerRefused(f"bus.tls.{name} {path} does not exist; fix the path in the site config")
+    try:
+        context = ssl.create_default_context(cafile=str(tls.ca_file))
+        if tls.cert_file is not None:
+            context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
+    except ssl.SSLError as exc:
+        raise BrokerRefused(f"bus.tls: cannot load the certificates ({exc.reason or exc}); check the PEM files") from None
+    context.check_hostname = tls.check_hostname
+    return context
+
+
+def make_client(
+    config: BusConfig,
+    client_id: str,
+    *,
+    persistent: bool,
+    will: aiomqtt.Will | None = None,
+) -> aiomqtt.Client:
+    """A client for one connection attempt. `persistent` keeps the broker-side session (subscriptions and
+    queued QoS 1 messages) across disconnects: MQTT 5 clean start off with a session expiry, or 3.1.1
+    clean session off."""
+    protocol = protocol_of(config)
+    v5 = protocol == aiomqtt.ProtocolVersion.V5
+    properties = None
+    if v5:
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = config.session_expiry_s if persistent else 0
+    client = aiomqtt.Client(
+        config.host,
+        config.port,
+        username=config.username,
+        password=config.password,
+        identifier=client_id,
+        protocol=protocol,
+        will=will,
+        clean_session=None if v5 else not persistent,
+        clean_start=(not persistent) if v5 else paho.MQTT_CLEAN_START_FIRST_ONLY,
+        properties=properties,
+        keepalive=config.keepalive_s,
+        timeout=config.publish_timeout_s,
+        max_inflight_messages=config.max_inflight,
+        tls_context=tls_context(config),
+    )
+    # aiomqtt warns past 10 pending calls; our window is deliberately larger.
+    client.pending_calls_threshold = config.max_inflight + 16
+    return client
+
+
+def refusal(config: BusConfig, error: aiomqtt.MqttError) -> BrokerRefused | None:
+    """The error as a `BrokerRefused` when retrying cannot help, else None (a transient failure)."""
+    where = broker_label(config)
+    if isinstance(error, aiomqtt.MqttConnectError):
+        rc = error.rc
+        code = rc.value if hasattr(rc, "value") else rc
+        fatal = code in (_REFUSALS_V5 if protocol_of(config) == aiomqtt.ProtocolVersion.V5 else _REFUSALS_V311)
+        if fatal:
+            return BrokerRefused(
+                f"{where} refused client {config.client_id or config.node_id!r}: {error}; "
+                "check bus.username/bus.password and the broker's password file and ACL"
+            )
+        return None
+    text = str(error)
+    # aiomqtt flattens the ssl exception into its message; these markers come from OpenSSL.
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        return BrokerRefused(f"{where}: the broker's certificate is not trusted ({text}); check bus.tls.ca_file")
+    if "SSL" in text or "alert" in text:
+        return BrokerRefused(f"{where}: TLS handshake failed ({text}); check bus.tls certificates and key")
+    return None
