@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# Stage names in pipeline order. Latency of a stage = stamp[stage] - stamp[previous stage].
-STAGES: tuple[str, ...] = ("capture", "decoded", "queued", "infer_start", "infer_end", "tracked", "emitted")
+# Stamps in pipeline order: grabbed, decoded by the source, taken off the queue by the inference thread, handed
+# to the model, back from the model, tracked, and done by every sink. Stage latency = stamp - previous stamp.
+STAGES: tuple[str, ...] = ("capture", "decoded", "dequeued", "infer_start", "infer_end", "tracked", "emitted")
 
 
 @dataclass(slots=True)

@@ -59,7 +59,7 @@ class Detector:
     """`detector(images) -> list[sv.Detections]`, one per image, boxes in the image's own pixels."""
 
     def __init__(self, model: str | Path, *, conf: float = 0.25, iou: float = 0.45,
-                 classes: Sequence[int] | None = None, names: str | Path | Sequence[str] | None = None,
+                 classes: Sequence[int | str] | None = None, names: str | Path | Sequence[str] | None = None,
                  input_size: int | tuple[int, int] | None = None, layout: str | None = None,
                  device: str = "auto", threads: int = 0, max_det: int = 300) -> None:
         self.path = Path(model)
@@ -96,9 +96,21 @@ class Detector:
             raise DetectorError(f"{self.path} is not a detection model EdgeSight can read: {exc}") from None
         self.names = self._class_names(names, meta, out.shape)
         self.conf, self.iou, self.max_det = conf, iou, max_det
-        self.classes = None if classes is None else np.asarray(sorted(classes), dtype=np.int64)
+        self.classes = None if classes is None else self._class_ids(classes)
         self._dtype = np.float16 if "float16" in inp.type else np.float32
         self.providers = self.session.get_providers()
+
+    def _class_ids(self, classes: Sequence[int | str]) -> np.ndarray:
+        """Class filter from ids or names; an unknown name is an error that lists the model's classes."""
+        ids = []
+        for c in classes:
+            if isinstance(c, str) and not c.isdigit():
+                if c not in self.names:
+                    raise DetectorError(f"class '{c}' is not in {self.path.name}'s classes ({', '.join(self.names)})")
+                ids.append(self.names.index(c))
+            else:
+                ids.append(int(c))
+        return np.asarray(sorted(set(ids)), dtype=np.int64)
 
     def _input_hw(self, shape: list, requested) -> tuple[int, int]:
         h, w = shape[2], shape[3]
