@@ -1,0 +1,197 @@
+"""Draws vehicles as shaded 3D bodies through a pole camera, with their shadows, and reports for each one the
+bounding box of its projected body and the share of it left visible after occlusion.
+
+Bodies are painted back to front with back faces culled, and the same painting goes into an id buffer, so
+every vehicle's visible share comes from the very pixels that were drawn.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .camera import PoleCamera
+from .render_bodies import FACES, GLASS, Part, body_parts
+from .render_lighting import Lighting
+
+SUBPIXEL = 16  # fillPoly fixed-point scale (shift=4): keeps far, small bodies from snapping to whole pixels
+
+
+@dataclass
+class Vehicles:
+    """Vehicles in one frame, SUMO style: `xy` is the front-bumper centre, `heading_deg` 0 = north, clockwise.
+    `seed` fixes each vehicle's body style and paint so it looks the same in every frame."""
+
+    ids: np.ndarray  # (N,) str or int
+    class_id: np.ndarray  # (N,) int into render_bodies.VEHICLE_CLASSES
+    xy: np.ndarray  # (N, 2) metres
+    heading_deg: np.ndarray  # (N,)
+    size: np.ndarray  # (N, 3) length, width, height in metres
+    seed: np.ndarray  # (N,) int
+
+    def __len__(self) -> int:
+        return len(self.class_id)
+
+    def axes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Unit forward and left vectors (N, 2) of each vehicle on the road."""
+        a = np.radians(self.heading_deg)
+        return np.column_stack([np.sin(a), np.cos(a)]), np.column_stack([-np.cos(a), np.sin(a)])
+
+    def footprints(self) -> np.ndarray:
+        """(N, 4, 2) ground corners: front-right, front-left, rear-left, rear-right."""
+        fwd, left = self.axes()
+        back, half = fwd * self.size[:, 0:1], left * self.size[:, 1:2] / 2
+        return np.stack([self.xy - half, self.xy + half, self.xy - back + half, self.xy - back - half], axis=1)
+
+
+@dataclass
+class VehicleGroundTruth:
+    """Per vehicle, in the order of the `Vehicles` given: the projected body's box clipped to the frame (NaN
+    when the body is off-frame) and the visible share of its in-frame silhouette (0 = hidden, 1 = unoccluded)."""
+
+    xyxy: np.ndarray  # (N, 4)
+    visibility: np.ndarray  # (N,)
+    in_frame: np.ndarray  # (N,) share of the silhouette inside the frame
+
+    def labelled(self, min_visibility: float = 0.3, min_size_px: float = 6.0) -> np.ndarray:
+        """Mask of vehicles worth a label: visible enough and not a speck."""
+        w, h = self.xyxy[:, 2] - self.xyxy[:, 0], self.xyxy[:, 3] - self.xyxy[:, 1]
+        with np.errstate(invalid="ignore"):
+            return (self.visibility >= min_visibility) & (w >= min_size_px) & (h >= min_size_px)
+
+
+class VehicleRenderer:
+    """`draw(image, camera, vehicles, lighting)` paints shadows and bodies into `image` in place and returns
+    the ground truth."""
+
+    def draw(self, image: np.ndarray, camera: PoleCamera, vehicles: Vehicles, lighting: Lighting) -> VehicleGroundTruth:
+        n = len(vehicles)
+        h, w = image.shape[:2]
+        xyxy = np.full((n, 4), np.nan)
+        hull_area, in_frame = np.zeros(n), np.zeros(n)
+        ids = np.zeros((h, w), np.int32)  # 0 = road, k + 1 = vehicle k
+        fwd, left = vehicles.axes()
+        bodies = [self._world_parts(vehicles, k, fwd[k], left[k]) for k in range(n)]
+        self._shadows(image, camera, vehicles, bodies, lighting)
+        frame_rect = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        for k in self._far_to_near(camera, vehicles, fwd, left):
+            outlines = []
+            for part, corners in bodies[k]:
+                outlines += self._draw_part(image, ids, k + 1, camera, part, corners, lighting)
+            if not outlines:
+                continue
+            points = np.concatenate(outlines).astype(np.float32)
+            hull = cv2.convexHull(points)
+            area = cv2.contourArea(hull)
+            if area <= 0:
+                continue
+            inside, _ = cv2.intersectConvexConvex(hull.reshape(-1, 2), frame_rect)
+            if inside <= 0:
+                continue
+            hull_area[k], in_frame[k] = inside, inside / area
+            lo, hi = points.min(axis=0), points.max(axis=0)
+            xyxy[k] = [max(lo[0], 0), max(lo[1], 0), min(hi[0], w), min(hi[1], h)]
+        visible = np.bincount(ids.ravel(), minlength=n + 1)[1:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            visibility = np.where(hull_area > 0, np.clip(visible / hull_area, 0, 1), 0.0)
+        return VehicleGroundTruth(xyxy, visibility, in_frame)
+
+    @staticmethod
+    def _world_parts(vehicles: Vehicles, k: int, fwd: np.ndarray, left: np.ndarray) -> list[tuple[Part, np.ndarray]]:
+        length, width, height = vehicles.size[k]
+        out = []
+        for part in body_parts(vehicles.class_id[k], length, width, height, vehicles.seed[k]):
+            local = part.corners()
+            xy = vehicles.xy[k] + local[:, 0:1] * fwd + local[:, 1:2] * left
+            out.append((part, np.column_stack([xy, local[:, 2]])))
+        return out
+
+    @staticmethod
+    def _far_to_near(camera: PoleCamera, vehicles: Vehicles, fwd: np.ndarray, left: np.ndarray) -> np.ndarray:
+        """Painter's order by each footprint's nearest point to the pole: unlike centre distance, it keeps a
+        short car beside a long bus in front of it when it really is nearer."""
+        rel = np.array([camera.x, camera.y]) - vehicles.xy
+        along = np.clip((rel * fwd).sum(1), -vehicles.size[:, 0], 0.0)
+        across = np.clip((rel * left).sum(1), -vehicles.size[:, 1] / 2, vehicles.size[:, 1] / 2)
+        nearest = vehicles.xy + along[:, None] * fwd + across[:, None] * left
+        return np.argsort(-np.linalg.norm(nearest - np.array([camera.x, camera.y]), axis=1), kind="stable")
+
+    def _draw_part(self, image: np.ndarray, ids: np.ndarray, label: int, camera: PoleCamera, part: Part,
+                   corners: np.ndarray, lighting: Lighting) -> list[np.ndarray]:
+        """Paint the camera-facing faces of one part; returns their image outlines."""
+        centroid = corners.mean(axis=0)
+        outlines = []
+        for face, index in FACES.items():
+            quad = corners[list(index)]
+            normal = np.cross(quad[1] - quad[0], quad[3] - quad[0])
+            norm = np.linalg.norm(normal)
+            if norm < 1e-9:
+                continue
+            normal /= norm
+            if normal @ (quad.mean(axis=0) - centroid) < 0:
+                normal = -normal
+            if normal @ (camera.center - quad.mean(axis=0)) <= 0:
+                continue
+            outline = camera.project_polygon(quad)
+            if len(outline) < 3:
+                continue
+            shade = float(lighting.shade(normal[None])[0])
+            self._fill(image, outline, np.array(part.colour) * shade)
+            cv2.fillPoly(ids, [np.round(np.clip(outline, -1e5, 1e5)).astype(np.int32)], int(label))
+            if face in part.glass:
+                # Window inset from the face edges: what is left of the face reads as pillars and sills.
+                self._decal(image, camera, _sub_quad(quad, 0.1, 0.9, 0.1, 0.88), GLASS, shade, normal)
+            for decal_face, u0, u1, v0, v1, colour in part.decals:
+                if decal_face == face:
+                    self._decal(image, camera, _sub_quad(quad, u0, u1, v0, v1), colour, shade, normal)
+            outlines.append(outline)
+        return outlines
+
+    def _decal(self, image: np.ndarray, camera: PoleCamera, quad: np.ndarray, colour, shade: float, normal: np.ndarray) -> None:
+        # Glass and lamps mirror the bright sky when they face up, which is what makes windscreens read as glass.
+        sky = 40.0 * max(normal[2], 0.0) + 12.0
+        outline = camera.project_polygon(quad)
+        if len(outline) >= 3:
+            self._fill(image, outline, np.array(colour) * (0.6 + 0.4 * shade) + sky)
+
+    @staticmethod
+    def _fill(image: np.ndarray, outline: np.ndarray, colour: np.ndarray) -> None:
+        pts = np.round(np.clip(outline, -1e5, 1e5) * SUBPIXEL).astype(np.int32)
+        cv2.fillPoly(image, [pts], tuple(float(c) for c in np.clip(colour, 0, 255)), cv2.LINE_AA, shift=4)
+
+    @staticmethod
+    def _shadows(image: np.ndarray, camera: PoleCamera, vehicles: Vehicles, bodies: list, lighting: Lighting) -> None:
+        """Sun shadows (cast along the light, as strong as the sun is) plus a dark contact patch under every
+        body that stays even on overcast days."""
+        h, w = image.shape[:2]
+        mask, contact = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+        footprints = vehicles.footprints()
+        sun = lighting.sun_vector
+        # Shadows of a low sun stretch very far; capping the elevation keeps them within a few body lengths.
+        sun_z = max(sun[2], 0.2)
+        sun_strength = int(255 * (1.0 - lighting.shadow_darkening))
+        for k, parts in enumerate(bodies):
+            corners = np.concatenate([c for _, c in parts])
+            if sun_strength > 0:
+                cast = corners[:, :2] - corners[:, 2:3] * sun[:2] / sun_z
+                ring = cv2.convexHull(cast.astype(np.float32)).reshape(-1, 2)
+                outline = camera.project_polygon(np.column_stack([ring, np.zeros(len(ring))]))
+                if len(outline) >= 3:
+                    cv2.fillPoly(mask, [np.round(np.clip(outline, -1e5, 1e5)).astype(np.int32)], sun_strength)
+            foot = footprints[k]
+            grown = foot + (foot - foot.mean(axis=0)) * 0.08
+            outline = camera.project_polygon(np.column_stack([grown, np.zeros(4)]))
+            if len(outline) >= 3:
+                cv2.fillPoly(contact, [np.round(np.clip(outline, -1e5, 1e5)).astype(np.int32)], 150)
+        np.maximum(mask, contact, out=mask)
+        mask = cv2.GaussianBlur(mask, (0, 0), 1.5)
+        factor = 1.0 - mask.astype(np.float32) / 255.0 * 0.8
+        image[:] = (image.astype(np.float32) * factor[..., None]).astype(np.uint8)
+
+
+def _sub_quad(quad: np.ndarray, u0: float, u1: float, v0: float, v1: float) -> np.ndarray:
+    """Bilinear patch [u0, u1] x [v0, v1] of a face whose corners run (0,0), (1,0), (1,1), (0,1)."""
+    def at(u: float, v: float) -> np.ndarray:
+        return (1 - u) * (1 - v) * quad[0] + u * (1 - v) * quad[1] + u * v * quad[2] + (1 - u) * v * quad[3]
+    return np.array([at(u0, v0), at(u1, v0), at(u1, v1), at(u0, v1)])
