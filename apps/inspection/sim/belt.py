@@ -32,5 +32,6 @@ class BeltRenderer:
 
     def view(self, offset_px: float) -> np.ndarray:
         """The belt as the camera sees it after the belt moved `offset_px` in the running direction (+x)."""
-        shift = int(round(offset_px)) % self.texture.shape[1]
-        return np.roll(self.texture, shift, axis=1)[:, : self.width].copy()
+        # Moving the belt by +d shows at column i what was at column i - d: a rolled, wrapping window.
+        columns = (np.arange(self.width) - int(round(offset_px))) % self.texture.shape[1]
+        return np.take(self.texture, columns, axis=1)
