@@ -1,0 +1,1 @@
+"""Bundled SUMO scenarios (generated files) and the script that writes them: see generate.py."""
