@@ -26,6 +26,7 @@ from .render_bodies import BUS, CAR, MOTORCYCLE, TRUCK, VEHICLE_CLASSES
 from .render_layout import ARM_DIRECTIONS, IntersectionLayout, LanePath
 from .render_lighting import Lighting
 from .render_scene import SceneRenderer
+from .render_scenery import RoadsideScenery
 from .render_sensor import SensorNuisance
 from .render_vehicle import Vehicles
 
@@ -158,12 +159,14 @@ class LabelledFrameSource:
         self.held_out_pose = held_out_pose
         self.scene = SceneRenderer(layout, seed=seed)
         self.sampler = TrafficSceneSampler(layout)
+        self.scenery = RoadsideScenery(layout)
 
     def __call__(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.default_rng([self.seed, index])
         camera = test_pose(self.layout, self.resolution) if self.held_out_pose else random_pose(self.layout, rng, self.resolution)
         vehicles = self.sampler.sample(rng)
-        image, truth = self.scene.render(camera, vehicles, Lighting.random(rng), SensorNuisance.random(rng), rng)
+        props = self.scenery.sample(rng)
+        image, truth = self.scene.render(camera, vehicles, Lighting.random(rng), SensorNuisance.random(rng), rng, props)
         keep = truth.labelled()
         return image, truth.xyxy[keep], vehicles.class_id[keep]
 

@@ -64,20 +64,16 @@ class RoadRenderer:
         image[:] = self._verge
         for half_width, colour in ((hw + 3.5, PAVEMENT), (hw + 0.25, KERB), (hw, ASPHALT)):
             self._arm_bands(image, half_width, far, colour)
-        # Junction box with rounded kerbs: pavement fills each corner, then the asphalt square is laid over it
-        # with quarter circles of pavement (and their kerb ring) left at its four corners.
-        corner, k = j - hw, hw + 0.25
-        for sx in (-1, 1):
-            for sy in (-1, 1):
-                self._fill(image, c + np.array([[sx * k, sy * k], [sx * (j + corner), sy * k],
-                                                [sx * (j + corner), sy * (j + corner)], [sx * k, sy * (j + corner)]]), PAVEMENT)
+        # Junction box with rounded kerbs: a quarter disc of pavement, edged by kerb, cut into each corner.
         self._fill(image, c + np.array([[-j, -j], [j, -j], [j, j], [-j, j]]), ASPHALT)
+        radius = (j - hw) / self.metres_per_px
         for sx in (-1, 1):
             for sy in (-1, 1):
                 centre = tuple(np.round(self._px(c + np.array([sx * j, sy * j]))[0]).astype(int))
-                radius = int(round(corner / self.metres_per_px))
-                cv2.circle(image, centre, radius, KERB, -1, cv2.LINE_AA)
-                cv2.circle(image, centre, radius - int(round(0.25 / self.metres_per_px)), PAVEMENT, -1, cv2.LINE_AA)
+                towards_centre = np.degrees(np.arctan2(sy, -sx))  # in texture pixels, v grows southwards
+                for r, colour in ((radius, KERB), (radius - 0.25 / self.metres_per_px, PAVEMENT)):
+                    cv2.ellipse(image, centre, (int(round(r)), int(round(r))), 0, towards_centre - 45, towards_centre + 45,
+                                colour, -1, cv2.LINE_AA)
         self._markings(image)
         return image
 

@@ -2,6 +2,8 @@
 ground truth of every vehicle in it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .camera import PoleCamera
@@ -9,11 +11,11 @@ from .render_layout import IntersectionLayout
 from .render_lighting import Lighting
 from .render_road import RoadRenderer
 from .render_sensor import SensorNuisance
-from .render_vehicle import VehicleGroundTruth, VehicleRenderer, Vehicles
+from .render_vehicle import Solid, VehicleGroundTruth, VehicleRenderer, Vehicles
 
 
 class SceneRenderer:
-    """`render(camera, vehicles, lighting, sensor, rng)` -> (BGR uint8 image, ground truth per vehicle)."""
+    """`render(camera, vehicles, lighting, sensor, rng, props)` -> (BGR uint8 image, ground truth per vehicle)."""
 
     def __init__(self, layout: IntersectionLayout, seed: int = 0) -> None:
         self.layout = layout
@@ -22,9 +24,9 @@ class SceneRenderer:
         self._sky_seed = seed
 
     def render(self, camera: PoleCamera, vehicles: Vehicles, lighting: Lighting, sensor: SensorNuisance,
-               rng: np.random.Generator) -> tuple[np.ndarray, VehicleGroundTruth]:
+               rng: np.random.Generator, props: Sequence[Solid] = ()) -> tuple[np.ndarray, VehicleGroundTruth]:
         road = self.road.draw(camera, sky_seed=self._sky_seed)
         # The road is lit like any upward-facing surface, so bodies and their shadows sit in the same light.
         image = (road.astype(np.float32) * lighting.shade(np.array([[0.0, 0.0, 1.0]]))[0]).astype(np.uint8)
-        truth = self.vehicles.draw(image, camera, vehicles, lighting)
+        truth = self.vehicles.draw(image, camera, vehicles, lighting, props)
         return sensor.apply(lighting.apply(image), rng), truth

@@ -6,6 +6,7 @@ every vehicle's visible share comes from the very pixels that were drawn.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -61,25 +62,31 @@ class VehicleGroundTruth:
             return (self.visibility >= min_visibility) & (w >= min_size_px) & (h >= min_size_px)
 
 
-class VehicleRenderer:
-    """`draw(image, camera, vehicles, lighting)` paints shadows and bodies into `image` in place and returns
-    the ground truth."""
+Solid = list[tuple[Part, np.ndarray]]  # parts with their 8 corners placed in world metres
 
-    def draw(self, image: np.ndarray, camera: PoleCamera, vehicles: Vehicles, lighting: Lighting) -> VehicleGroundTruth:
+
+class VehicleRenderer:
+    """`draw(image, camera, vehicles, lighting, props)` paints shadows, vehicle bodies and roadside props
+    (buildings, trees, poles: they occlude and cast shadows but carry no label) into `image` in place and
+    returns the vehicles' ground truth."""
+
+    def draw(self, image: np.ndarray, camera: PoleCamera, vehicles: Vehicles, lighting: Lighting,
+             props: Sequence[Solid] = ()) -> VehicleGroundTruth:
         n = len(vehicles)
         h, w = image.shape[:2]
         xyxy = np.full((n, 4), np.nan)
         hull_area, in_frame = np.zeros(n), np.zeros(n)
-        ids = np.zeros((h, w), np.int32)  # 0 = road, k + 1 = vehicle k
+        ids = np.zeros((h, w), np.int32)  # 0 = road or prop, k + 1 = vehicle k
         fwd, left = vehicles.axes()
-        bodies = [self._world_parts(vehicles, k, fwd[k], left[k]) for k in range(n)]
-        self._shadows(image, camera, vehicles, bodies, lighting)
+        solids = [self._world_parts(vehicles, k, fwd[k], left[k]) for k in range(n)] + list(props)
+        self._shadows(image, camera, vehicles, solids, lighting)
         frame_rect = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-        for k in self._far_to_near(camera, vehicles, fwd, left):
+        for index in self._far_to_near(camera, solids):
+            label = index + 1 if index < n else 0
             outlines = []
-            for part, corners in bodies[k]:
-                outlines += self._draw_part(image, ids, k + 1, camera, part, corners, lighting)
-            if not outlines:
+            for part, corners in solids[index]:
+                outlines += self._draw_part(image, ids, label, camera, part, corners, lighting)
+            if not outlines or index >= n:
                 continue
             points = np.concatenate(outlines).astype(np.float32)
             hull = cv2.convexHull(points)
@@ -89,16 +96,16 @@ class VehicleRenderer:
             inside, _ = cv2.intersectConvexConvex(hull.reshape(-1, 2), frame_rect)
             if inside <= 0:
                 continue
-            hull_area[k], in_frame[k] = inside, inside / area
+            hull_area[index], in_frame[index] = inside, inside / area
             lo, hi = points.min(axis=0), points.max(axis=0)
-            xyxy[k] = [max(lo[0], 0), max(lo[1], 0), min(hi[0], w), min(hi[1], h)]
-        visible = np.bincount(ids.ravel(), minlength=n + 1)[1:]
+            xyxy[index] = [max(lo[0], 0), max(lo[1], 0), min(hi[0], w), min(hi[1], h)]
+        visible = np.bincount(ids.ravel(), minlength=n + 1)[1 : n + 1]
         with np.errstate(invalid="ignore", divide="ignore"):
             visibility = np.where(hull_area > 0, np.clip(visible / hull_area, 0, 1), 0.0)
         return VehicleGroundTruth(xyxy, visibility, in_frame)
 
     @staticmethod
-    def _world_parts(vehicles: Vehicles, k: int, fwd: np.ndarray, left: np.ndarray) -> list[tuple[Part, np.ndarray]]:
+    def _world_parts(vehicles: Vehicles, k: int, fwd: np.ndarray, left: np.ndarray) -> Solid:
         length, width, height = vehicles.size[k]
         out = []
         for part in body_parts(vehicles.class_id[k], length, width, height, vehicles.seed[k]):
@@ -108,14 +115,15 @@ class VehicleRenderer:
         return out
 
     @staticmethod
-    def _far_to_near(camera: PoleCamera, vehicles: Vehicles, fwd: np.ndarray, left: np.ndarray) -> np.ndarray:
-        """Painter's order by each footprint's nearest point to the pole: unlike centre distance, it keeps a
-        short car beside a long bus in front of it when it really is nearer."""
-        rel = np.array([camera.x, camera.y]) - vehicles.xy
-        along = np.clip((rel * fwd).sum(1), -vehicles.size[:, 0], 0.0)
-        across = np.clip((rel * left).sum(1), -vehicles.size[:, 1] / 2, vehicles.size[:, 1] / 2)
-        nearest = vehicles.xy + along[:, None] * fwd + across[:, None] * left
-        return np.argsort(-np.linalg.norm(nearest - np.array([camera.x, camera.y]), axis=1), kind="stable")
+    def _far_to_near(camera: PoleCamera, solids: list[Solid]) -> list[int]:
+        """Painter's order by the distance from the pole to each solid's nearest ground point: unlike centre
+        distance, it keeps a short car beside a long bus in front of it when it really is nearer."""
+        pole = (float(camera.x), float(camera.y))
+        distances = []
+        for solid in solids:
+            ground = cv2.convexHull(np.concatenate([c[:, :2] for _, c in solid]).astype(np.float32))
+            distances.append(max(-cv2.pointPolygonTest(ground, pole, True), 0.0))
+        return sorted(range(len(solids)), key=lambda i: -distances[i])
 
     def _draw_part(self, image: np.ndarray, ids: np.ndarray, label: int, camera: PoleCamera, part: Part,
                    corners: np.ndarray, lighting: Lighting) -> list[np.ndarray]:
@@ -161,9 +169,9 @@ class VehicleRenderer:
         cv2.fillPoly(image, [pts], tuple(float(c) for c in np.clip(colour, 0, 255)), cv2.LINE_AA, shift=4)
 
     @staticmethod
-    def _shadows(image: np.ndarray, camera: PoleCamera, vehicles: Vehicles, bodies: list, lighting: Lighting) -> None:
-        """Sun shadows (cast along the light, as strong as the sun is) plus a dark contact patch under every
-        body that stays even on overcast days."""
+    def _shadows(image: np.ndarray, camera: PoleCamera, vehicles: Vehicles, solids: list[Solid], lighting: Lighting) -> None:
+        """Sun shadows of every solid (cast along the light, as strong as the sun is) plus a dark contact
+        patch under every vehicle that stays even on overcast days."""
         h, w = image.shape[:2]
         mask, contact = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
         footprints = vehicles.footprints()
@@ -171,15 +179,15 @@ class VehicleRenderer:
         # Shadows of a low sun stretch very far; capping the elevation keeps them within a few body lengths.
         sun_z = max(sun[2], 0.2)
         sun_strength = int(255 * (1.0 - lighting.shadow_darkening))
-        for k, parts in enumerate(bodies):
-            corners = np.concatenate([c for _, c in parts])
-            if sun_strength > 0:
+        for solid in solids if sun_strength > 0 else ():
+            # Each part casts its own shadow: one hull around a whole tree would fill the gap under its crown.
+            for _, corners in solid:
                 cast = corners[:, :2] - corners[:, 2:3] * sun[:2] / sun_z
                 ring = cv2.convexHull(cast.astype(np.float32)).reshape(-1, 2)
                 outline = camera.project_polygon(np.column_stack([ring, np.zeros(len(ring))]))
                 if len(outline) >= 3:
                     cv2.fillPoly(mask, [np.round(np.clip(outline, -1e5, 1e5)).astype(np.int32)], sun_strength)
-            foot = footprints[k]
+        for foot in footprints:
             grown = foot + (foot - foot.mean(axis=0)) * 0.08
             outline = camera.project_polygon(np.column_stack([grown, np.zeros(4)]))
             if len(outline) >= 3:
