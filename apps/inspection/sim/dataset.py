@@ -67,7 +67,7 @@ class RandomSceneRenderer:
                     taken.append(box)
                     break
         scene, truth = self.composer.compose(belt.view(rng.uniform(0, w)), placed)
-        return self.camera.capture(scene, CameraConditions.sample(rng), rng), truth
+        return self.camera.capture(scene, CameraConditions.sample(rng), rng), truth.labelled()
 
 
 _renderer: RandomSceneRenderer | None = None
