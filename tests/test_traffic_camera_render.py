@@ -73,12 +73,27 @@ def test_car_hidden_behind_a_bus_loses_its_label():
 
 def test_layout_lanes_end_at_the_stop_line_and_turns_join_the_exit_lanes():
     layout = IntersectionLayout()
-    lane = layout.entry_lane("N", 0)
+    lane = layout.entry_lane("north", 0)
     assert math.isclose(lane.length, layout.arm_length_m - layout.stop_line_m)
     _, heading = lane.pose_at([10.0])
     assert math.isclose(heading[0], 180.0)  # arriving from the north means driving south
     movements = {(c.entry_arm, c.exit_arm): c.movement for c in layout.connections()}
-    assert movements[("N", "W")] == "right" and movements[("N", "E")] == "left" and movements[("N", "S")] == "through"
+    assert movements[("north", "west")] == "right" and movements[("north", "east")] == "left"
+    assert movements[("north", "south")] == "through"
+
+
+def test_layout_matches_the_bundled_sumo_network():
+    sumolib = pytest.importorskip("sumolib")
+    from edgesight.apps.traffic.sim.scenario import SCENARIO_DIR
+
+    net = sumolib.net.readNet(str(SCENARIO_DIR / "intersection.net.xml"))
+    layout = IntersectionLayout()
+    for arm in layout.arms:
+        for lane in range(layout.lanes_per_direction):
+            for path in (layout.entry_lane(arm, lane), layout.exit_lane(arm, lane)):
+                sumo_lane = net.getLane(path.name)
+                np.testing.assert_allclose(path.points, np.array(sumo_lane.getShape()), atol=0.05, err_msg=path.name)
+                assert sumo_lane.getWidth() == pytest.approx(layout.lane_width_m)
 
 
 def test_dataset_command_writes_yolo_splits_with_a_held_out_test_pose(tmp_path):

@@ -126,7 +126,7 @@ def random_pose(layout: IntersectionLayout, rng: np.random.Generator, resolution
         along = rng.uniform(-layout.stop_line_m, 45.0)
         offset = layout.half_width_m + rng.uniform(2.0, 9.0)
         pole = layout.center + out * along + left_of_out * side * offset
-        if arm == "S" and pole[0] < layout.center_x:
+        if arm == "south" and pole[0] < layout.center_x:
             continue
         target = layout.center + out * rng.uniform(0.0, 70.0) + left_of_out * rng.normal(0, 3.0)
         if np.linalg.norm(target - pole) < 12.0:
@@ -203,7 +203,7 @@ def write_dataset(out: Path, counts: dict[str, int], seed: int, workers: int, re
         "split_seeds": {s: split_seeds[s] for s in counts if counts[s] > 0},
         "layout": asdict(layout),
         "test_pose": {**TEST_POLE, **{k: v for k, v in asdict(test_pose(layout, resolution)).items() if k != "rotation"}},
-        "train_pose_rule": f"roadside poles {TRAIN_HEIGHTS_M[0]}-{TRAIN_HEIGHTS_M[1]} m high on any arm except the west side of S",
+        "train_pose_rule": f"roadside poles {TRAIN_HEIGHTS_M[0]}-{TRAIN_HEIGHTS_M[1]} m high on any arm except the west side of south",
         "images": writer.counts,
     }
     (Path(out) / "generation.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))

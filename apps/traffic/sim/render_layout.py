@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # Compass unit vectors pointing from the junction centre out along each arm.
-ARM_DIRECTIONS: dict[str, tuple[float, float]] = {"N": (0.0, 1.0), "E": (1.0, 0.0), "S": (0.0, -1.0), "W": (-1.0, 0.0)}
+# Names as in the bundled SUMO net (edges `<arm>_in` / `<arm>_out`), so lane names here are SUMO lane ids.
+ARM_DIRECTIONS: dict[str, tuple[float, float]] = {"north": (0.0, 1.0), "east": (1.0, 0.0), "south": (0.0, -1.0), "west": (-1.0, 0.0)}
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class IntersectionLayout:
     arm_length_m: float = 250.0
     lanes_per_direction: int = 2
     lane_width_m: float = 3.2
-    stop_line_m: float = 11.4  # half road width + kerb radius + a pedestrian crossing
+    stop_line_m: float = 10.4  # half road width + kerb radius, where the bundled net's entry lanes end
 
     def __post_init__(self) -> None:
         if self.stop_line_m <= self.half_width_m:
@@ -125,7 +126,7 @@ class IntersectionLayout:
                 for lane in lanes:
                     a = self.entry_lane(entry, lane).points[-1]
                     b = self.exit_lane(exit_, lane).points[0]
-                    result.append(Connection(entry, lane, exit_, lane, movement, self._turn_path(a, travel_in, b, travel_out, f"{entry}{lane}->{exit_}{lane}")))
+                    result.append(Connection(entry, lane, exit_, lane, movement, self._turn_path(a, travel_in, b, travel_out, f"{entry}_{lane}->{exit_}_{lane}")))
         return result
 
     @staticmethod

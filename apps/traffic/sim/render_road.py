@@ -99,10 +99,10 @@ class RoadRenderer:
                         self._strip(image, c + out * s + off, c + out * (s + 3.0) + off, 0.12, wear())
             # Stop line across the entry lanes (the left side of an arm seen from the junction is the entry).
             self._strip(image, c + out * (j + 0.25), c + out * (j + 0.25) + side * hw, 0.4, wear())
-            # Zebra crossing in front of the stop line, inside the junction box.
+            # Zebra crossing in front of the stop line, inside the junction box and clear of the crossing road.
             for t in np.arange(-hw + 0.5, hw - 0.3, 1.0):
-                a = c + out * (j - 4.5) + side * t
-                self._strip(image, a + side * 0.25, a + side * 0.25 + out * 3.5, 0.5, wear())
+                a = c + out * (j - 3.4) + side * t
+                self._strip(image, a + side * 0.25, a + side * 0.25 + out * 3.0, 0.5, wear())
 
     def _grain_tile(self) -> np.ndarray:
         """Fine asphalt grain, tiled across the ground at a few centimetres per pixel."""
