@@ -1,0 +1,15 @@
+"""`edgesight traffic ...`: the traffic app's commands; each lives in the module that does the work."""
+from __future__ import annotations
+
+import typer
+
+from edgesight.apps.traffic.evaluate.command import evaluate_command
+from edgesight.apps.traffic.sim.scenarios_command import scenarios_command
+
+app = typer.Typer(
+    name="traffic",
+    help="Traffic: SUMO scenarios, the signal controller and its closed-loop evaluation.",
+    no_args_is_help=True,
+)
+app.command("scenarios")(scenarios_command)
+app.command("evaluate")(evaluate_command)

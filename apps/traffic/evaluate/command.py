@@ -1,0 +1,39 @@
+"""`edgesight traffic evaluate`: the comparison table for one scenario."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from edgesight.apps.traffic.evaluate.evaluation import SEEDS, evaluate
+from edgesight.apps.traffic.sim.scenario import Scenario, load_scenario
+
+
+def scenario_from_options(scenario: Optional[str], net: Optional[Path], routes: Optional[list[Path]]) -> Scenario:
+    if net is not None:
+        if not routes:
+            raise typer.BadParameter("--net needs at least one --routes file (the demand to run on it)")
+        return Scenario.from_files(net, list(routes))
+    return load_scenario(scenario or "balanced")
+
+
+def evaluate_command(
+    scenario: Annotated[Optional[str], typer.Option("--scenario", "-s", help="bundled scenario (see `scenarios`)")] = None,
+    net: Annotated[Optional[Path], typer.Option(help="your own SUMO .net.xml instead of a bundled scenario")] = None,
+    routes: Annotated[Optional[list[Path]], typer.Option(help="route file(s) for --net; repeat for several")] = None,
+    seeds: Annotated[int, typer.Option(help="number of SUMO seeds, from 42 up")] = len(SEEDS),
+    workers: Annotated[int, typer.Option(help="simulations run in parallel")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="print the table as JSON")] = False,
+) -> None:
+    """Mean delay (timeLoss), waiting time, throughput and max queue over seeds, beside SUMO's fixed-time,
+    actuated and delay_based programs on the same demand."""
+    if seeds < 1 or workers < 1:
+        raise typer.BadParameter("--seeds and --workers must be at least 1")
+    try:
+        chosen = scenario_from_options(scenario, net, routes)
+    except (ValueError, FileNotFoundError) as error:
+        raise typer.BadParameter(str(error)) from None
+    table = evaluate(chosen, seeds=range(SEEDS[0], SEEDS[0] + seeds), workers=workers)
+    typer.echo(json.dumps(table.as_json(), indent=2) if as_json else table.as_text())

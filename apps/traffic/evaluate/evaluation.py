@@ -1,0 +1,37 @@
+"""Runs the comparison: SUMO's own programs and, when given, an EdgeSight controller, on the same scenario
+and seeds, in parallel worker processes."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from edgesight.apps.traffic.evaluate.sumo_program import run_sumo_program
+from edgesight.apps.traffic.evaluate.table import ControllerResult, EvaluationTable
+from edgesight.apps.traffic.sim.scenario import Scenario
+
+SEEDS: tuple[int, ...] = (42, 43, 44, 45, 46)
+# Table row name -> SUMO programID.
+SUMO_REFERENCES: dict[str, str] = {
+    "SUMO fixed-time": "static",
+    "SUMO actuated": "actuated",
+    "SUMO delay_based": "delay_based",
+}
+
+
+def evaluate_sumo_programs(scenario: Scenario, seeds: Sequence[int] = SEEDS, workers: int = 2) -> list[ControllerResult]:
+    """Each of SUMO's programs the scenario has, over `seeds`; every run is its own sumo process, so threads
+    are enough to keep `workers` of them busy."""
+    rows = {name: program for name, program in SUMO_REFERENCES.items() if program in scenario.programs}
+    jobs = [(name, seed) for name in rows for seed in seeds]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        metrics = list(pool.map(lambda job: run_sumo_program(scenario, rows[job[0]], job[1]), jobs))
+    runs: dict[str, dict] = {name: {} for name in rows}
+    for (name, seed), result in zip(jobs, metrics):
+        runs[name][seed] = result
+    return [ControllerResult(controller=name, runs=runs[name]) for name in rows]
+
+
+def evaluate(scenario: Scenario, seeds: Sequence[int] = SEEDS, workers: int = 2) -> EvaluationTable:
+    return EvaluationTable(
+        scenario=scenario.name, seeds=tuple(seeds), results=tuple(evaluate_sumo_programs(scenario, seeds, workers))
+    )
