@@ -6,6 +6,7 @@ from __future__ import annotations
 import ssl
 
 import aiomqtt
+from aiomqtt.exceptions import MqttConnectError
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -89,7 +90,7 @@ def make_client(
 def refusal(config: BusConfig, error: aiomqtt.MqttError) -> BrokerRefused | None:
     """The error as a `BrokerRefused` when retrying cannot help, else None (a transient failure)."""
     where = broker_label(config)
-    if isinstance(error, aiomqtt.MqttConnectError):
+    if isinstance(error, MqttConnectError):
         rc = error.rc
         code = rc.value if hasattr(rc, "value") else rc
         fatal = code in (_REFUSALS_V5 if protocol_of(config) == aiomqtt.ProtocolVersion.V5 else _REFUSALS_V311)
