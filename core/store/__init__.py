@@ -1,0 +1,1 @@
+"""Event store: SQLAlchemy models, alembic migrations, an idempotent batch writer, and the ingest job."""
