@@ -85,6 +85,7 @@ class EventConsumer:
         self._failure: BrokerRefused | None = None
         self._task: asyncio.Task | None = None
         self._asked: dict[str, set[int]] = {}
+        self._handed_out: list[Envelope[EventBody]] = []
         self.subscribed = asyncio.Event()
 
     @property
@@ -106,6 +107,8 @@ class EventConsumer:
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc_type is None:
+            await self._remember_handled()
         await self._close()
 
     async def _close(self) -> None:
@@ -115,16 +118,26 @@ class EventConsumer:
         if self._window is not None:
             await self._window.close()
 
+    async def next_batch(self) -> list[Envelope[EventBody]]:
+        """New valid events, up to `batch_size`, waiting at most `batch_wait_s` to fill a batch once one
+        event is there. Asking for a batch marks the previous one as handled (remembered on disk); so does
+        leaving the `async with` block without an exception. A batch the process died while handling is
+        therefore not remembered: its events show as gaps on restart and are asked for again."""
+        await self._remember_handled()
+        batch: list[Envelope[EventBody]] = []
+        while not batch:
+            batch = await self._read_batch()
+        self._handed_out = batch
+        return batch
+
     async def batches(self) -> AsyncIterator[list[Envelope[EventBody]]]:
-        """New valid events, up to `batch_size` at a time, waiting at most `batch_wait_s` to fill a batch.
-        A batch is remembered as handled only when the caller asks for the next one, so if the process dies
-        while handling it, the redelivered events are not mistaken for duplicates."""
-        assert self._window is not None, "EventConsumer is used outside its `async with` block"
+        """`next_batch()` forever, as an async iterator."""
         while True:
-            batch = await self._next_batch()
-            if not batch:
-                continue
-            yield batch
+            yield await self.next_batch()
+
+    async def _remember_handled(self) -> None:
+        batch, self._handed_out = self._handed_out, []
+        if batch and self._window is not None:
             await self._window.remember(
                 ((e.id, f"{e.node}/{e.stream}" if e.seq is not None else None, e.seq) for e in batch),
                 self.gaps.floors() if self.gaps is not None else {},
@@ -141,7 +154,7 @@ class EventConsumer:
 
     # ------------------------------------------------------------------------------------ internals
 
-    async def _next_batch(self) -> list[Envelope[EventBody]]:
+    async def _read_batch(self) -> list[Envelope[EventBody]]:
         first = await self._incoming.get()
         if first is None:  # put by _fail() to wake this reader
             raise self._failure  # type: ignore[misc]

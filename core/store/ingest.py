@@ -48,10 +48,9 @@ async def run_ingest(
     store = await loop.run_in_executor(writer, EventStore.open, store_config)
     try:
         async with EventConsumer(bus, name=name, state_path=state_path, group=group) as consumer:
-            batches = consumer.batches()
             last_report = time.monotonic()
             while not stop.is_set():
-                next_batch = asyncio.ensure_future(anext(batches))
+                next_batch = asyncio.ensure_future(consumer.next_batch())
                 stopping = asyncio.ensure_future(stop.wait())
                 await asyncio.wait({next_batch, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 stopping.cancel()
@@ -66,7 +65,6 @@ async def run_ingest(
                 if time.monotonic() - last_report >= report_every_s:
                     last_report = time.monotonic()
                     log.info("ingest %s: %s", name, report)
-            await batches.aclose()
     finally:
         await loop.run_in_executor(writer, store.close)
         writer.shutdown(wait=True)
