@@ -15,15 +15,7 @@ from edgesight.apps.inspection.verdict import PartResult, VerdictAggregator
 PART = CLASS_ID["part"]
 
 
-def truth_detections(truth, rng: np.random.Generator, drop: float = 0.0, confidence: float = 0.9) -> sv.Detections:
-    """What a good detector reports: boxes at least a third in view, each missed with probability `drop`."""
-    keep = (truth.visible >= 0.35) & (rng.random(len(truth.class_id)) >= drop)
-    n = int(keep.sum())
-    return sv.Detections(xyxy=truth.xyxy[keep].astype(np.float32), class_id=truth.class_id[keep],
-                         confidence=np.full(n, confidence, np.float32))
-
-
-def run_line(camera, config: InspectionConfig, seconds: float, fps: float, drop: float = 0.0, seed: int = 0):
+def run_line(camera, config: InspectionConfig, seconds: float, fps: float, detect, drop: float = 0.0, seed: int = 0):
     source = SimulatedLineSource(camera, fps=fps, seconds=seconds, pace=False)
     results: list[PartResult] = []
     tracker = PartTracker(CLASS_NAMES, config.tracking, frame_size=source.size,
@@ -31,7 +23,7 @@ def run_line(camera, config: InspectionConfig, seconds: float, fps: float, drop:
     sink = InspectionSink(tracker, VerdictAggregator(config.verdict, config.camera, "t", run_id="r"), results.append)
     rng = np.random.default_rng(seed)
     for frame in source:
-        sink.emit(frame, truth_detections(source.truth(frame.seq)[1], rng, drop))
+        sink.emit(frame, detect(source.truth(frame.seq)[1], rng, drop))
     return source, tracker, results
 
 
@@ -44,9 +36,10 @@ def part_at(line, clock, result: PartResult, tolerance_mm: float = 6.0):
 
 
 @pytest.mark.parametrize("fps, drop", [(15.0, 0.0), (8.0, 0.0), (15.0, 0.2)])
-def test_one_verdict_per_part_and_reject_exactly_the_defective(inspection_line, inspection_camera, fps, drop) -> None:
+def test_one_verdict_per_part_and_reject_exactly_the_defective(inspection_line, inspection_camera, truth_detections,
+                                                                fps, drop) -> None:
     config = InspectionConfig()
-    source, tracker, results = run_line(inspection_camera, config, seconds=6.0, fps=fps, drop=drop)
+    source, tracker, results = run_line(inspection_camera, config, seconds=6.0, fps=fps, detect=truth_detections, drop=drop)
     # Parts that crossed the whole view during the run (their verdict is due when they have left it).
     half_view = config.camera.width / 2 / config.camera.px_per_mm
     crossed = [p for p in inspection_line.parts_passed(half_view + 70, 0.0, 6.0) if p.x_mm(0.0) < -half_view - 70]

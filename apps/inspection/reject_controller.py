@@ -25,6 +25,7 @@ class RejectController:
         # Capture of the judged frame -> decision committed (a reject's command scheduled, a pass let go), per part.
         self.decision_latency_s: dict[Outcome, list[float]] = {o: [] for o in Outcome if o is not Outcome.DUPLICATE}
         self.fire_lateness_s: list[float] = []  # issued - planned, per command
+        self.slack_s: list[float] = []  # planned moment - decision time, per scheduled reject
         self._scheduled: set[asyncio.Task] = set()
 
     async def handle(self, notice: VerdictNotice) -> Decision:
@@ -33,6 +34,7 @@ class RejectController:
         if decision.outcome is not Outcome.DUPLICATE:
             self.decision_latency_s[decision.outcome].append(now - notice.capture_wall)
         if decision.outcome is Outcome.SCHEDULED and decision.fire_at is not None:
+            self.slack_s.append(decision.slack_s)
             task = asyncio.get_running_loop().create_task(self._fire_at(notice.part_id, decision.fire_at))
             self._scheduled.add(task)
             task.add_done_callback(self._scheduled.discard)

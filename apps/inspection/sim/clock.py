@@ -15,6 +15,11 @@ class LineClock:
     def start_now(cls) -> "LineClock":
         return cls(time.monotonic(), time.time())
 
+    @classmethod
+    def starting_in(cls, seconds: float) -> "LineClock":
+        """A line that starts `seconds` from now (time to connect services first); sim_now() is negative until then."""
+        return cls(time.monotonic() + seconds, time.time() + seconds)
+
     def sim_now(self) -> float:
         return time.monotonic() - self.t0_monotonic
 

@@ -1,0 +1,165 @@
+"""End-to-end evaluation on the simulated line: simulator -> camera -> detection -> part tracking and verdicts ->
+MQTT (QoS 1, durable outbox) -> reject controller -> the simulator's diverter, then scoring against ground truth.
+
+Scored parts are those that crossed the whole camera view during the run. An escape is a defective scored part
+the diverter did not push off; a false reject is a good one it did. Rates are over defective and over good parts.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgesight.core.bus.config import BusConfig, OutboxConfig
+from edgesight.core.bus.mosquitto import MosquittoProcess
+from edgesight.core.bus.publisher import EventPublisher
+from edgesight.core.detect import Detector
+from edgesight.core.metrics import LatencyRecorder
+from edgesight.core.pipeline import Pipeline
+
+from .config import InspectionConfig
+from .controller_service import ControllerService
+from .part_tracker import PartTracker
+from .reject_scheduler import Outcome
+from .sim.clock import LineClock
+from .sim.conveyor import MAX_PART_EXTENT_MM, ConveyorSimulator, LineSpec
+from .sim.conveyor_camera import ConveyorCamera
+from .sim.diverter import SimulatedDiverter
+from .sim.line_source import SimulatedLineSource
+from .sink import InspectionSink
+from .verdict import PartResult, VerdictAggregator
+from .verdict_publisher import VerdictPublisher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EvaluationReport:
+    rate_hz: float
+    belt_speed_mps: float
+    seconds: float
+    fps: float
+    parts_seen: int  # parts that crossed the whole view (scored)
+    defective: int
+    verdicts: int  # verdicts the controller received
+    escapes: int
+    false_rejects: int
+    escape_rate: float  # escapes / defective parts
+    false_reject_rate: float  # false rejects / good parts
+    deadline_misses: int
+    duplicates: int
+    latency_p50_ms: float  # capture of the judged frame -> actuation command committed at the controller
+    latency_p99_ms: float
+    min_slack_ms: float  # closest any scheduled reject came to its deadline
+    fire_lateness_p99_ms: float  # event-loop lateness of the command against its planned moment
+    frames: int
+    frames_dropped: int
+    pipeline_fps: float
+    stage_latency_ms: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)) * 1000.0, 1) if values else float("nan")
+
+
+class LineEvaluation:
+    def __init__(self, config: InspectionConfig, line: LineSpec, model: Path, *, seconds: float, fps: float = 15.0,
+                 seed: int = 0, broker_url: str | None = None, workdir: Path | None = None, threads: int = 0) -> None:
+        if abs(line.belt_speed_mps - config.belt.speed_mps) > 1e-9 or abs(line.diverter_mm - config.belt.diverter_mm) > 1e-9:
+            raise ValueError(f"line spec (belt {line.belt_speed_mps} m/s, diverter {line.diverter_mm} mm) and inspection "
+                             f"config (belt {config.belt.speed_mps} m/s, diverter {config.belt.diverter_mm} mm) disagree")
+        self.config, self.line, self.model = config, line, model
+        self.seconds, self.fps, self.seed = seconds, fps, seed
+        self.broker_url, self.workdir, self.threads = broker_url, workdir, threads
+
+    def run(self) -> EvaluationReport:
+        with contextlib.ExitStack() as stack:
+            workdir = self.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="edgesight-eval-")))
+            url = self.broker_url
+            if url is None:
+                broker = stack.enter_context(MosquittoProcess(workdir / "mosquitto"))
+                url = broker.url
+            return asyncio.run(self._run(workdir, url))
+
+    def _bus(self, workdir: Path, url: str, node: str) -> BusConfig:
+        return BusConfig(site_id="sim", node_id=node, broker_url=url, heartbeat_s=5.0,
+                         outbox=OutboxConfig(path=workdir / f"{node}-outbox.sqlite"))
+
+    async def _run(self, workdir: Path, url: str) -> EvaluationReport:
+        cfg = self.config
+        detector = Detector(self.model, conf=min(c.confidence for c in cfg.verdict.classes.values()) * 0.5,
+                            threads=self.threads)
+        simulator = ConveyorSimulator(self.line)
+        camera = ConveyorCamera(simulator, cfg.camera.width, cfg.camera.height, cfg.camera.px_per_mm, seed=self.seed)
+        # Shutter 0 fires two seconds from now: the controller and the publisher connect first.
+        clock = LineClock.starting_in(2.0)
+        diverter = SimulatedDiverter(simulator, clock)
+        service = ControllerService(cfg, self._bus(workdir, url, "reject1"), diverter,
+                                    state_path=workdir / "controller-dedup.sqlite")
+        controller_task = asyncio.create_task(service.run())
+        await asyncio.wait([controller_task, asyncio.create_task(service.ready.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if controller_task.done():
+            controller_task.result()  # raises the controller's start-up failure
+
+        loop = asyncio.get_running_loop()
+        async with EventPublisher(self._bus(workdir, url, "inspect1")) as publisher:
+            verdicts = VerdictPublisher(publisher, cfg.line_id)
+            published: list = []
+
+            def on_result(result: PartResult) -> None:  # pipeline emit thread -> event loop
+                published.append(asyncio.run_coroutine_threadsafe(verdicts.publish(result), loop))
+
+            tracker = PartTracker(detector.names, cfg.tracking, frame_size=(cfg.camera.width, cfg.camera.height),
+                                  speed_px_s=cfg.belt.speed_mm_s * cfg.camera.px_per_mm,
+                                  crop_margin_px=cfg.verdict.crop_margin_px)
+            sink = InspectionSink(tracker, VerdictAggregator(cfg.verdict, cfg.camera, cfg.line_id), on_result)
+            source = SimulatedLineSource(camera, fps=self.fps, seconds=self.seconds, pace=True, clock=clock)
+            latency = LatencyRecorder()
+            pipeline = Pipeline([source], detector, [sink], track=False, latency=latency)
+            stats = await loop.run_in_executor(None, pipeline.run)
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in published))
+            await publisher.drain(timeout=10.0)
+            # Wait until the last scored part has passed the diverter, then for the strokes already scheduled.
+            tail = (cfg.belt.diverter_mm + MAX_PART_EXTENT_MM) / cfg.belt.speed_mm_s
+            await asyncio.sleep(max(self.seconds + tail - source.clock.sim_now(), 0.0))
+            await service.controller.settle()
+        controller_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await controller_task
+        return self._score(simulator, diverter, service, stats, latency, sink)
+
+    def _score(self, simulator: ConveyorSimulator, diverter: SimulatedDiverter, service: ControllerService, stats,
+               latency: LatencyRecorder, sink: InspectionSink) -> EvaluationReport:
+        cfg = self.config
+        reach = cfg.camera.width / 2 / cfg.camera.px_per_mm + MAX_PART_EXTENT_MM / 2
+        # Entered the view after the start and left it before the end.
+        scored = [p for p in simulator.parts_passed(reach, 0.0, self.seconds) if p.time_at(-reach) >= 0.0]
+        diverted = diverter.diverted()
+        bad = [p for p in scored if p.spec.defective]
+        good = [p for p in scored if not p.spec.defective]
+        escapes = sum(p.spec.part_id not in diverted for p in bad)
+        false_rejects = sum(p.spec.part_id in diverted for p in good)
+        controller = service.controller
+        decided = [v for o, vs in controller.decision_latency_s.items() for v in vs]
+        slacks = controller.slack_s
+        counts = controller.scheduler.counts
+        return EvaluationReport(
+            rate_hz=self.line.rate_hz, belt_speed_mps=self.line.belt_speed_mps, seconds=self.seconds, fps=self.fps,
+            parts_seen=len(scored), defective=len(bad), verdicts=service.verdicts, escapes=escapes,
+            false_rejects=false_rejects, escape_rate=round(escapes / len(bad), 4) if bad else 0.0,
+            false_reject_rate=round(false_rejects / len(good), 4) if good else 0.0,
+            deadline_misses=counts[Outcome.DEADLINE_MISS], duplicates=counts[Outcome.DUPLICATE],
+            latency_p50_ms=_percentile(decided, 50), latency_p99_ms=_percentile(decided, 99),
+            min_slack_ms=round(min(slacks) * 1000, 1) if slacks else float("nan"),
+            fire_lateness_p99_ms=_percentile(controller.fire_lateness_s, 99),
+            frames=sum(stats.frames.values()), frames_dropped=sum(stats.dropped.values()),
+            pipeline_fps=round(stats.fps, 2),
+            stage_latency_ms=latency.summary().get("line", {}))
