@@ -1,0 +1,196 @@
+"""`edgesight inspection ...`: render or record the simulated line, judge a folder of images, run the reject
+controller, evaluate the whole line end to end."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import cv2
+import typer
+
+from .config import InspectionConfig
+
+app = typer.Typer(help="Defect inspection on a conveyor: one verdict per part, a reject that fires on time.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+
+DEFAULT_CONFIG = Path(__file__).parent / "lines" / "sim.yaml"
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="line config YAML")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(2)
+
+
+def _load(config: Path) -> InspectionConfig:
+    try:
+        return InspectionConfig.load(config)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _model(model: Optional[Path]) -> Path:
+    from edgesight.core.models import bundled_model
+
+    try:
+        return model or bundled_model("inspection_defects")
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def render(
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for video.mp4, frames.jsonl, parts.json")],
+    rate: Annotated[float, typer.Option(help="parts entering per second")] = 4.0,
+    speed: Annotated[float, typer.Option(help="belt speed, m/s")] = 0.8,
+    seconds: Annotated[float, typer.Option(help="length of the recording")] = 10.0,
+    fps: Annotated[float, typer.Option(help="camera frame rate")] = 15.0,
+    defect_share: Annotated[float, typer.Option(help="fraction of defective parts")] = 0.1,
+    seed: Annotated[int, typer.Option(help="line seed (parts, defects, belt, lighting)")] = 0,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Record the simulated line: the video and its per-frame and per-part ground truth."""
+    from .sim.conveyor import ConveyorSimulator, LineSpec
+    from .sim.conveyor_camera import ConveyorCamera
+    from .sim.line_source import SimulatedLineSource
+    from .sim.recorder import LineRecorder
+
+    cfg = _load(config)
+    try:
+        line = ConveyorSimulator(LineSpec(rate_hz=rate, belt_speed_mps=speed, diverter_mm=cfg.belt.diverter_mm,
+                                          defect_share=defect_share, seed=seed))
+        camera = ConveyorCamera(line, cfg.camera.width, cfg.camera.height, cfg.camera.px_per_mm, seed=seed)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    source = SimulatedLineSource(camera, fps=fps, seconds=seconds, pace=False)
+    recorder = LineRecorder(out, fps, source.size)
+    for frame in source:
+        recorder.write(frame, *source.truth(frame.seq))
+    path = recorder.close(line, cfg.camera.model_dump())
+    typer.echo(f"{source.health().frames_read} frames -> {recorder.video_path}, {path}")
+
+
+@app.command()
+def judge(
+    source: Annotated[Path, typer.Option("--source", "-s", help="folder of images, one part or surface patch each")],
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX defect model")] = None,
+    threshold: Annotated[float, typer.Option(help="confidence at which a defect fails the image")] = 0.35,
+    split: Annotated[Optional[str], typer.Option(help="only the images of this split of the fixed VOC split "
+                                                 "(train/val/test, as `edgesight train neu-det` makes it)")] = None,
+    annotations: Annotated[Optional[Path], typer.Option(help="Pascal VOC folder: also score the verdicts")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one per image, then a summary")] = False,
+) -> None:
+    """Per-image verdicts for a folder of still images (for instance the real NEU-DET steel images)."""
+    from edgesight.core.detect import Detector, DetectorError
+    from edgesight.core.training.voc import IMAGE_SUFFIXES, read_voc, split_of
+
+    from .image_judge import ImageJudge
+
+    if not source.is_dir():
+        raise _fail(f"image folder {source}: not found or not a folder")
+    try:
+        detector = Detector(_model(model), conf=min(threshold, 0.25))
+    except DetectorError as exc:
+        raise _fail(str(exc)) from None
+    judge_ = ImageJudge(detector.names, threshold)
+    files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if split is not None:
+        files = [p for p in files if split_of(p.stem, 0, 0.15, 0.2) == split]
+    if not files:
+        raise _fail(f"image folder {source}: no {'/'.join(IMAGE_SUFFIXES)} images" + (f" in split {split}" if split else ""))
+    correct = scored = 0
+    for path in files:
+        image = cv2.imread(str(path))
+        if image is None:
+            typer.secho(f"warning: {path} does not decode; skipped", err=True)
+            continue
+        verdict = judge_.judge(path.name, detector([image])[0])
+        row = verdict.to_dict()
+        if annotations is not None and (annotations / f"{path.stem}.xml").is_file():
+            truth = sorted({name for name, _ in read_voc(annotations / f"{path.stem}.xml")})
+            row["truth"] = truth
+            row["worst_class_correct"] = verdict.worst_class in truth
+            scored += 1
+            correct += bool(row["worst_class_correct"])
+        if as_json:
+            typer.echo(json.dumps(row))
+        else:
+            found = ", ".join(f"{d.defect_class} {d.confidence:.2f}" for d in verdict.defects[:3]) or "-"
+            typer.echo(f"{path.name:<28} {verdict.verdict:<7} {found}" + (f"   truth: {','.join(row['truth'])}" if "truth" in row else ""))
+    if scored:
+        summary = {"images": scored, "worst_class_correct": correct, "accuracy": round(correct / scored, 4)}
+        typer.echo(json.dumps(summary) if as_json else f"worst class matches the annotation on {correct}/{scored} images")
+
+
+@app.command()
+def controller(
+    broker: Annotated[str, typer.Option(help="mqtt://host:port of the site broker")],
+    site: Annotated[str, typer.Option(help="site id on the bus")],
+    node: Annotated[str, typer.Option(help="this controller's node id")] = "reject1",
+    config: ConfigOption = DEFAULT_CONFIG,
+    state: Annotated[Path, typer.Option(help="dedup state file (survives restarts)")] = Path("reject-controller.sqlite"),
+) -> None:
+    """The reject controller service: subscribes to the line's verdicts and fires the diverter once per failed part.
+    Its actuator here is the dry-run LoggingActuator (logs each command); the simulator's diverter is driven by
+    `evaluate`, and a PLC adapter implements the same DiverterActuator call."""
+    from edgesight.core.bus.config import BusConfig, OutboxConfig
+
+    from .actuator import LoggingActuator
+    from .controller_service import ControllerService
+
+    cfg = _load(config)
+    try:
+        bus = BusConfig(site_id=site, node_id=node, broker_url=broker,
+                        outbox=OutboxConfig(path=state.with_name(f"{state.stem}-outbox.sqlite")))
+    except ValueError as exc:
+        raise _fail(str(exc).splitlines()[0]) from None
+    service = ControllerService(cfg, bus, LoggingActuator(), state_path=state)
+    logging.getLogger(__name__).info("reject controller for line %s on %s", cfg.line_id, broker)
+    try:
+        asyncio.run(service.run())
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def evaluate(
+    rate: Annotated[float, typer.Option(help="parts entering per second")] = 4.0,
+    seconds: Annotated[float, typer.Option(help="length of the run")] = 60.0,
+    speed: Annotated[Optional[float], typer.Option(help="belt speed, m/s (default: the config's)")] = None,
+    fps: Annotated[float, typer.Option(help="camera frame rate")] = 15.0,
+    defect_share: Annotated[float, typer.Option(help="fraction of defective parts")] = 0.1,
+    seed: Annotated[int, typer.Option(help="line seed")] = 0,
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX defect model")] = None,
+    broker: Annotated[Optional[str], typer.Option(help="mqtt://host:port (default: a private Mosquitto)")] = None,
+    threads: Annotated[int, typer.Option(help="ONNX Runtime threads (0: all cores)")] = 0,
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Simulator -> camera -> detection -> MQTT -> controller -> diverter, scored against ground truth."""
+    from .evaluation import LineEvaluation
+    from .sim.conveyor import LineSpec
+
+    cfg = _load(config)
+    if speed is not None:
+        cfg = cfg.model_copy(update={"belt": cfg.belt.model_copy(update={"speed_mps": speed})})
+    try:
+        line = LineSpec(rate_hz=rate, belt_speed_mps=cfg.belt.speed_mps, diverter_mm=cfg.belt.diverter_mm,
+                        defect_share=defect_share, seed=seed)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    report = LineEvaluation(cfg, line, _model(model), seconds=seconds, fps=fps, seed=seed, broker_url=broker,
+                            threads=threads).run()
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=1))
+        return
+    typer.echo(f"line: {rate} parts/s at {cfg.belt.speed_mps} m/s, {seconds:.0f} s, camera {fps} fps")
+    typer.echo(f"parts seen      {report.parts_seen} ({report.defective} defective), verdicts {report.verdicts}")
+    typer.echo(f"escapes         {report.escapes} ({report.escape_rate:.2%} of defective)")
+    typer.echo(f"false rejects   {report.false_rejects} ({report.false_reject_rate:.2%} of good)")
+    typer.echo(f"deadline misses {report.deadline_misses}   duplicates ignored {report.duplicates}")
+    typer.echo(f"latency capture->actuation command: p50 {report.latency_p50_ms} ms, p99 {report.latency_p99_ms} ms; "
+               f"min slack {report.min_slack_ms} ms")
+    typer.echo(f"pipeline {report.pipeline_fps} fps, {report.frames} frames, {report.frames_dropped} dropped")
