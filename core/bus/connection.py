@@ -3,7 +3,11 @@ sorts connection failures into the ones a retry can fix (broker down, network cu
 (wrong password, untrusted certificate), which must surface instead of hiding in a reconnect loop."""
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
 import ssl
+from collections.abc import Awaitable, Callable
 
 import aiomqtt
 from aiomqtt.exceptions import MqttConnectError
@@ -12,6 +16,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from .config import BusConfig
+
+log = logging.getLogger(__name__)
 
 # CONNACK reason codes (MQTT 5) and return codes (3.1.1) that retrying cannot fix.
 _REFUSALS_V5 = {133, 134, 135, 138, 140}
@@ -87,7 +93,7 @@ def make_client(
     return client
 
 
-def refusal(config: BusConfig, error: aiomqtt.MqttError) -> BrokerRefused | None:
+def refusal(config: BusConfig, client_id: str, error: aiomqtt.MqttError) -> BrokerRefused | None:
     """The error as a `BrokerRefused` when retrying cannot help, else None (a transient failure)."""
     where = broker_label(config)
     if isinstance(error, MqttConnectError):
@@ -96,7 +102,7 @@ def refusal(config: BusConfig, error: aiomqtt.MqttError) -> BrokerRefused | None
         fatal = code in (_REFUSALS_V5 if protocol_of(config) == aiomqtt.ProtocolVersion.V5 else _REFUSALS_V311)
         if fatal:
             return BrokerRefused(
-                f"{where} refused client {config.client_id or config.node_id!r}: {error}; "
+                f"{where} refused client {client_id!r}: {error}; "
                 "check bus.username/bus.password and the broker's password file and ACL"
             )
         return None
@@ -106,4 +112,84 @@ def refusal(config: BusConfig, error: aiomqtt.MqttError) -> BrokerRefused | None
         return BrokerRefused(f"{where}: the broker's certificate is not trusted ({text}); check bus.tls.ca_file")
     if "SSL" in text or "alert" in text:
         return BrokerRefused(f"{where}: TLS handshake failed ({text}); check bus.tls certificates and key")
+    return None
+
+
+async def check_tls(config: BusConfig) -> None:
+    """Raise `BrokerRefused` if the broker rejects our TLS set-up. Needed because with TLS 1.3 the broker
+    rejects a missing or unknown client certificate only after the handshake, which paho logs and aiomqtt
+    reports as a CONNACK timeout. We send DISCONNECT as the first packet: a broker that accepted the
+    certificate closes the connection at once, one that did not sends a TLS alert."""
+    context = tls_context(config)
+    if context is None:
+        return
+    where = broker_label(config)
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(config.host, config.port, ssl=context, server_hostname=config.host),
+            config.publish_timeout_s,
+        )
+    except ssl.SSLCertVerificationError as exc:
+        raise BrokerRefused(f"{where}: the broker's certificate is not trusted ({exc.verify_message}); "
+                            "check bus.tls.ca_file and the broker certificate's host name") from None
+    except ssl.SSLError as exc:
+        raise BrokerRefused(f"{where}: TLS handshake failed ({exc.reason or exc}); check bus.tls") from None
+    except (OSError, TimeoutError) as exc:
+        raise aiomqtt.MqttError(str(exc) or type(exc).__name__) from None
+    try:
+        writer.write(b"\xe0\x00")
+        await asyncio.wait_for(reader.read(1), config.publish_timeout_s)
+    except ssl.SSLError as exc:
+        raise BrokerRefused(f"{where} rejected our TLS client certificate ({exc.reason or exc}); "
+                            "set bus.tls.cert_file/key_file to a certificate the broker's CA signed") from None
+    except (OSError, TimeoutError):
+        pass  # not a TLS verdict; the MQTT connection that follows reports real trouble
+    finally:
+        writer.close()
+
+
+async def stay_connected(
+    config: BusConfig,
+    client_id: str,
+    session: Callable[[aiomqtt.Client], Awaitable[None]],
+    *,
+    first_attempt: asyncio.Future[None],
+    will: Callable[[], aiomqtt.Will] | None = None,
+    stop: asyncio.Event | None = None,
+) -> BrokerRefused | None:
+    """Connect with a persistent session and run `session(client)` until the connection breaks; then back
+    off (doubling from reconnect_min_s to reconnect_max_s, jittered) and again, until `stop` is set.
+    `first_attempt` resolves after the first try; it fails only on a refusal. Returns the refusal that
+    ended the loop, or None when stopped."""
+    delay = config.reconnect_min_s
+    stop = stop or asyncio.Event()
+    where = broker_label(config)
+    while not stop.is_set():
+        try:
+            await check_tls(config)
+            async with make_client(config, client_id, persistent=True, will=will() if will else None) as client:
+                if not first_attempt.done():
+                    first_attempt.set_result(None)
+                delay = config.reconnect_min_s
+                log.info("%s connected to %s", client_id, where)
+                await session(client)
+        except aiomqtt.MqttError as exc:
+            refused = refusal(config, client_id, exc)
+            if refused is None:
+                log.warning("%s: %s unavailable (%s); retrying in %.1f s", client_id, where, exc, delay)
+        except BrokerRefused as exc:
+            refused = exc
+        else:
+            refused = None
+        if refused is not None:
+            log.error("%s", refused)
+            if not first_attempt.done():
+                first_attempt.set_exception(refused)
+            return refused
+        if not first_attempt.done():
+            first_attempt.set_result(None)
+        try:
+            await asyncio.wait_for(stop.wait(), delay * random.uniform(0.8, 1.2))
+        except TimeoutError:
+            delay = min(delay * 2, config.reconnect_max_s)
     return None

@@ -17,7 +17,6 @@ import asyncio
 import base64
 import json
 import logging
-import random
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -39,7 +38,7 @@ from ..events import (
     utc_now,
 )
 from .config import BusConfig
-from .connection import BrokerRefused, broker_label, make_client, refusal
+from .connection import BrokerRefused, stay_connected
 from .dedup import DedupWindow
 from .gaps import GapTracker, to_ranges
 
@@ -156,7 +155,7 @@ class EventConsumer:
 
     async def _read_batch(self) -> list[Envelope[EventBody]]:
         first = await self._incoming.get()
-        if first is None:  # put by _fail() to wake this reader
+        if first is None:  # put by _connection_loop() when the broker refused us
             raise self._failure  # type: ignore[misc]
         messages = [first]
         deadline = time.monotonic() + self.batch_wait_s
@@ -219,49 +218,22 @@ class EventConsumer:
         self._outgoing.put_nowait((deadletter_topic(self.config.site_id, self.name), json.dumps(record).encode()))
 
     async def _connection_loop(self, first_attempt: asyncio.Future[None]) -> None:
-        delay = self.config.reconnect_min_s
-        label = broker_label(self.config)
-        while True:
-            try:
-                async with make_client(self.config, self.name, persistent=True) as client:
-                    # Subscribing every time is cheap and covers a broker that lost its sessions.
-                    await client.subscribe(self.topic_filter, qos=1)
-                    self.subscribed.set()
-                    if not first_attempt.done():
-                        first_attempt.set_result(None)
-                    delay = self.config.reconnect_min_s
-                    await self._session(client)
-            except aiomqtt.MqttError as exc:
-                refused = refusal(self.config, exc)
-                if refused is not None:
-                    self._fail(refused, first_attempt)
-                    return
-                log.warning("consumer %s: %s unavailable (%s); retrying in %.1f s", self.name, label, exc, delay)
-            except BrokerRefused as refused:
-                self._fail(refused, first_attempt)
-                return
-            finally:
-                self.subscribed.clear()
-            if not first_attempt.done():
-                first_attempt.set_result(None)
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self.config.reconnect_max_s)
-
-    def _fail(self, refused: BrokerRefused, first_attempt: asyncio.Future[None]) -> None:
-        log.error("consumer %s: %s", self.name, refused)
-        self._failure = refused
-        if not first_attempt.done():
-            first_attempt.set_exception(refused)
-        # Wake a reader blocked in batches() so it sees the failure.
-        self._incoming.put_nowait(None)
+        refused = await stay_connected(self.config, self.name, self._session, first_attempt=first_attempt)
+        if refused is not None:
+            self._failure = refused
+            self._incoming.put_nowait(None)  # wake a reader blocked in next_batch() so it raises
 
     async def _session(self, client: aiomqtt.Client) -> None:
+        # Subscribing on every connection is cheap and covers a broker that lost its sessions.
+        await client.subscribe(self.topic_filter, qos=1)
+        self.subscribed.set()
         tasks = [asyncio.create_task(self._receive(client)), asyncio.create_task(self._send(client))]
         if self.replay:
             tasks.append(asyncio.create_task(self._ask_for_replays()))
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
+            self.subscribed.clear()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from datetime import datetime
 from types import TracebackType
@@ -29,7 +28,7 @@ from ..events import (
     utc_now,
 )
 from .config import BusConfig
-from .connection import BrokerRefused, broker_label, make_client, refusal
+from .connection import BrokerRefused, stay_connected
 from .outbox import Outbox, OutboxItem, PendingMessage
 from .token_bucket import TokenBucket
 
@@ -159,43 +158,16 @@ class EventPublisher:
         )
 
     async def _connection_loop(self, first_attempt: asyncio.Future[None]) -> None:
-        """Connect, run a session until it breaks, back off (capped, jittered), repeat until stopped."""
-        delay = self.config.reconnect_min_s
-        label = broker_label(self.config)
-        while not self._stop.is_set():
-            try:
-                offline = self._presence("offline")
-                will = aiomqtt.Will(offline.topic, offline.to_json(), qos=1, retain=True)
-                async with make_client(self.config, self.client_id, persistent=True, will=will) as client:
-                    if not first_attempt.done():
-                        first_attempt.set_result(None)
-                    delay = self.config.reconnect_min_s
-                    log.info("publisher %s connected to %s", self.client_id, label)
-                    await self._session(client)
-            except aiomqtt.MqttError as exc:
-                refused = refusal(self.config, exc)
-                if refused is not None:
-                    self._fail(refused, first_attempt)
-                    return
-                log.warning("publisher %s: %s unavailable (%s); retrying in %.1f s", self.client_id, label, exc, delay)
-            except BrokerRefused as refused:
-                self._fail(refused, first_attempt)
-                return
-            finally:
-                self.connected.clear()
-            if not first_attempt.done():
-                first_attempt.set_result(None)
-            try:
-                await asyncio.wait_for(self._stop.wait(), delay * random.uniform(0.8, 1.2))
-            except TimeoutError:
-                delay = min(delay * 2, self.config.reconnect_max_s)
+        def will() -> aiomqtt.Will:
+            offline = self._presence("offline")
+            return aiomqtt.Will(offline.topic, offline.to_json(), qos=1, retain=True)
 
-    def _fail(self, refused: BrokerRefused, first_attempt: asyncio.Future[None]) -> None:
-        log.error("publisher %s: %s", self.client_id, refused)
-        self._failure = refused
-        self._progress.set()
-        if not first_attempt.done():
-            first_attempt.set_exception(refused)
+        refused = await stay_connected(
+            self.config, self.client_id, self._session, first_attempt=first_attempt, will=will, stop=self._stop
+        )
+        if refused is not None:
+            self._failure = refused
+            self._progress.set()
 
     async def _session(self, client: aiomqtt.Client) -> None:
         online = self._presence("online")
@@ -210,6 +182,7 @@ class EventPublisher:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.connected.clear()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
