@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,23 +88,18 @@ def build_dataset(out: Path, counts: dict[str, int], seed: int, test_seed: int, 
     """Render `counts` images per split into `out`; returns the data.yaml path."""
     tasks = [(settings, test_seed if split == "test" else seed, split, i) for split, n in counts.items() for i in range(n)]
     writer = YoloDatasetWriter(out, list(CLASS_NAMES))
-    with multiprocessing.get_context("fork").Pool(workers) if workers > 1 else _Inline() as pool:
-        for split, index, image, truth in tqdm(pool.imap(_render_task, tasks, chunksize=8), total=len(tasks), desc="render"):
-            writer.add(split, image, truth.xyxy, truth.class_id, name=f"{split}_{index:06d}")
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            _write_all(writer, pool.imap(_render_task, tasks, chunksize=8), len(tasks))
+    else:
+        _write_all(writer, map(_render_task, tasks), len(tasks))
     return writer.finish()
 
 
-class _Inline:
-    """The single-process stand-in for a Pool, so --workers 1 runs in this process (debuggable, no fork)."""
-
-    def __enter__(self) -> "_Inline":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def imap(self, fn, tasks, chunksize: int = 1):  # noqa: ANN001, ARG002 - mirrors Pool.imap
-        return map(fn, tasks)
+def _write_all(writer: YoloDatasetWriter, rendered: Iterable[tuple[str, int, np.ndarray, FrameTruth]], total: int) -> None:
+    """Images arrive in task order whatever the worker count; the writer encodes and stores them here."""
+    for split, index, image, truth in tqdm(rendered, total=total, desc="render"):
+        writer.add(split, image, truth.xyxy, truth.class_id, name=f"{split}_{index:06d}")
 
 
 def main(argv: list[str] | None = None) -> None:
