@@ -1,0 +1,1 @@
+"""Traffic measurement from tracked detections: counts, turning movements, flow, occupancy, queues, speeds."""

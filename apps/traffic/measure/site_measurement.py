@@ -1,0 +1,122 @@
+"""Everything measured at one camera site, from tracked detections: counts per lane, direction and class,
+turning movements, flow, occupancy, queues and speeds, reported per interval.
+
+The steps are chained in one direction: TrackIdentity (steady ids and classes) -> SpeedEstimator -> the
+counters, each a plain object with `update(detections, timestamp)` and `snapshot()`.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import supervision as sv
+
+from .ground_plane import GroundPlane
+from .lane_map import LaneMap
+from .line_counter import LineCounter, LineCrossing
+from .occupancy import ZoneOccupancy
+from .queue import QueueEstimator
+from .site import SiteConfig
+from .speed import SpeedEstimator
+from .track_identity import TrackIdentity
+from .turning_movements import TurningMovementCounter
+
+
+@dataclass(frozen=True)
+class LaneReport:
+    lane: str
+    direction: str
+    approach: str | None
+    counts: dict[str, int]  # class -> vehicles that crossed a counting line in this lane
+    flow_veh_h: float
+    occupancy: float
+    queue_vehicles: int  # at the end of the interval
+    queue_m: float
+    max_queue_m: float
+    mean_speed_kmh: float | None  # of the vehicles counted; None when none was
+
+
+@dataclass(frozen=True)
+class IntervalReport:
+    start: float
+    end: float
+    lanes: list[LaneReport]
+    line_counts: dict[str, Counter]  # line -> (lane, direction, class) -> vehicles
+    movements: Counter  # (entry, exit, movement, class) -> vehicles
+
+    @property
+    def interval_s(self) -> float:
+        return self.end - self.start
+
+
+class SiteMeasurement:
+    """`update(detections, timestamp)` -> line crossings completed in this frame (one event each);
+    `snapshot()` -> IntervalReport since the previous snapshot.
+
+    Detections are one frame's tracked vehicles in the pixel frame of `config.image_size`, with `tracker_id`
+    and `class_id` (named by `class_names`) or `data["class_name"]`."""
+
+    def __init__(self, config: SiteConfig, class_names: Sequence[str]) -> None:
+        self.config = config
+        ground = GroundPlane(config.ground_plane)
+        self.identity = TrackIdentity(ground, class_names)
+        self.speed = SpeedEstimator(ground)
+        lanes = LaneMap({lane.name: lane.polygon for lane in config.lanes})
+        self.counters = [LineCounter(line.name, line.start, line.end, line.in_towards, lanes)
+                         for line in config.lines if line.kind == "count"]
+        self.occupancy = ZoneOccupancy({lane.name: lane.detector or lane.polygon for lane in config.lanes})
+        stop_lines = {line.approach: (line.start, line.end) for line in config.lines if line.kind == "stop"}
+        queued = {lane.name: lane.polygon for lane in config.lanes if lane.direction == "in" and lane.approach in stop_lines}
+        self.queues = QueueEstimator(queued, {lane.name: stop_lines[lane.approach] for lane in config.lanes if lane.name in queued},
+                                     ground, stopped_speed_mps=config.stopped_speed_kmh / 3.6,
+                                     max_spacing_m=config.queue_max_spacing_m) if queued else None
+        with_approach = [lane for lane in config.lanes if lane.approach is not None]
+        self.turns = TurningMovementCounter(
+            {lane.name: lane.polygon for lane in with_approach if lane.direction == "in"},
+            {lane.name: lane.polygon for lane in with_approach if lane.direction == "out"},
+            {lane.name: lane.approach for lane in with_approach},
+            {a.name: a.bearing_deg for a in config.approaches},
+        ) if config.approaches else None
+        self._start: float | None = None
+        self._last_t: float | None = None
+
+    def update(self, detections: sv.Detections, timestamp: float) -> list[LineCrossing]:
+        if self._start is None:
+            self._start = timestamp
+        self._last_t = timestamp
+        if len(detections) == 0:
+            detections = sv.Detections(xyxy=np.empty((0, 4)), class_id=np.empty(0, int), tracker_id=np.empty(0, int))
+        tracked = self.speed.update(self.identity.update(detections, timestamp), timestamp)
+        crossings = [c for counter in self.counters for c in counter.update(tracked, timestamp)]
+        self.occupancy.update(tracked, timestamp)
+        if self.queues is not None:
+            self.queues.update(tracked, timestamp)
+        if self.turns is not None:
+            self.turns.update(tracked, timestamp)
+        return crossings
+
+    def snapshot(self) -> IntervalReport:
+        end = self._last_t if self._last_t is not None else 0.0
+        start = self._start if self._start is not None else end
+        lines = [counter.snapshot() for counter in self.counters]
+        occupancy = self.occupancy.snapshot()
+        queues = self.queues.snapshot() if self.queues is not None else {}
+        movements = self.turns.snapshot().counts() if self.turns is not None else Counter()
+        span = max(end - start, 1e-9)
+        lanes = []
+        for lane in self.config.lanes:
+            crossed = [c for report in lines for c in report.crossings if c.lane == lane.name]
+            speeds = [c.speed_mps for c in crossed if c.speed_mps is not None]
+            queue = queues.get(lane.name)
+            lanes.append(LaneReport(
+                lane=lane.name, direction=lane.direction, approach=lane.approach,
+                counts=dict(Counter(c.vehicle_class for c in crossed)), flow_veh_h=len(crossed) * 3600.0 / span,
+                occupancy=occupancy.get(lane.name, 0.0),
+                queue_vehicles=queue.vehicles if queue else 0, queue_m=queue.length_m if queue else 0.0,
+                max_queue_m=queue.max_length_m if queue else 0.0,
+                mean_speed_kmh=float(np.mean(speeds)) * 3.6 if speeds else None,
+            ))
+        self._start = self._last_t
+        return IntervalReport(start, end, lanes, {r.line: r.counts() for r in lines}, movements)

@@ -1,0 +1,107 @@
+"""Who each tracked vehicle is, kept steady for the counters downstream.
+
+A tracker loses a vehicle that stands still at a stop line behind a bus, or flickers out for a few frames,
+and then starts a new id for it. Counting by raw tracker ids would then count it twice or never. Here a new
+id that appears where a recently lost one was heading or stood (within `max_distance_m` of its predicted or
+last road position, within `max_gap_s`) takes over the old identity, so every later step sees one vehicle. The class
+is the majority vote over the identity's history, so a car misread as a truck for a frame stays a car.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import supervision as sv
+
+from .ground_plane import GroundPlane
+
+
+@dataclass
+class _Identity:
+    last_t: float
+    xy: np.ndarray
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    votes: Counter = field(default_factory=Counter)
+
+
+class TrackIdentity:
+    """`update(detections, timestamp)` -> detections with stable `tracker_id`, and `data["class_name"]`
+    (majority class) and `data["ground_xy"]` (bottom-centre on the road, metres) filled in."""
+
+    def __init__(self, ground: GroundPlane, class_names: Sequence[str], max_gap_s: float = 3.0, max_distance_m: float = 4.0) -> None:
+        self.ground = ground
+        self.class_names = list(class_names)
+        self.max_gap_s = max_gap_s
+        self.max_distance_m = max_distance_m
+        self._stable_of: dict[int, int] = {}  # raw tracker id -> stable id
+        self._identities: dict[int, _Identity] = {}
+        self._next_id = 1
+
+    def update(self, detections: sv.Detections, timestamp: float) -> sv.Detections:
+        if detections.tracker_id is None:
+            raise ValueError("TrackIdentity.update: detections have no tracker_id; run them through the tracker first")
+        out = detections[np.ones(len(detections), bool)]  # a copy the caller's detections do not share
+        xy = self.ground.to_metres(detections.get_anchors_coordinates(sv.Position.BOTTOM_CENTER))
+        names = self._names(detections)
+        stable = np.empty(len(detections), dtype=int)
+        taken: set[int] = set()
+        # Known raw ids first, so a lost identity is only offered to ids that are really new.
+        order = sorted(range(len(detections)), key=lambda i: int(detections.tracker_id[i]) not in self._stable_of)
+        for i in order:
+            raw = int(detections.tracker_id[i])
+            sid = self._stable_of.get(raw)
+            if sid is None or sid in taken:
+                sid = self._take_over(xy[i], timestamp, taken)
+                self._stable_of[raw] = sid
+            taken.add(sid)
+            stable[i] = sid
+            self._observe(sid, xy[i], names[i], timestamp)
+        self._forget(timestamp)
+        out.tracker_id = stable
+        out.data["ground_xy"] = xy
+        out.data["class_name"] = np.array([self._identities[s].votes.most_common(1)[0][0] for s in stable], dtype=object)
+        return out
+
+    def _names(self, detections: sv.Detections) -> list[str]:
+        if "class_name" in detections.data:
+            return [str(n) for n in detections.data["class_name"]]
+        if detections.class_id is None:
+            raise ValueError("TrackIdentity.update: detections carry neither class_id nor data['class_name']")
+        return [self.class_names[int(c)] for c in detections.class_id]
+
+    def _take_over(self, xy: np.ndarray, t: float, taken: set[int]) -> int:
+        """The lost identity whose predicted position is nearest `xy`, or a new one."""
+        best, best_d = None, self.max_distance_m
+        for sid, ident in self._identities.items():
+            gap = t - ident.last_t
+            if sid in taken or gap <= 0 or gap > self.max_gap_s:
+                continue
+            # Where it was heading, or where it stood: a vehicle braking to a stop is lost while its smoothed
+            # velocity still says it is moving.
+            d = min(float(np.linalg.norm(ident.xy + ident.velocity * gap - xy)), float(np.linalg.norm(ident.xy - xy)))
+            if d <= best_d:
+                best, best_d = sid, d
+        if best is not None:
+            return best
+        self._next_id += 1
+        return self._next_id - 1
+
+    def _observe(self, sid: int, xy: np.ndarray, name: str, t: float) -> None:
+        ident = self._identities.get(sid)
+        if ident is None:
+            self._identities[sid] = _Identity(t, xy.copy(), votes=Counter([name]))
+            return
+        dt = t - ident.last_t
+        if dt > 0:
+            # Smoothed so that box jitter of a standing vehicle does not predict it drifting away.
+            ident.velocity = 0.7 * ident.velocity + 0.3 * (xy - ident.xy) / dt
+        ident.last_t, ident.xy = t, xy.copy()
+        ident.votes[name] += 1
+
+    def _forget(self, t: float) -> None:
+        for sid in [s for s, ident in self._identities.items() if t - ident.last_t > self.max_gap_s]:
+            del self._identities[sid]
+        live = set(self._identities)
+        self._stable_of = {raw: sid for raw, sid in self._stable_of.items() if sid in live}

@@ -1,0 +1,123 @@
+"""Measurement steps on hand-made tracks: what the tracker really does at a stop line (flicker, lost ids,
+creeping back) must never turn one vehicle into two counts."""
+import numpy as np
+import pytest
+import supervision as sv
+
+from edgesight.apps.traffic.measure.ground_plane import GroundPlane
+from edgesight.apps.traffic.measure.lane_map import LaneMap
+from edgesight.apps.traffic.measure.line_counter import LineCounter
+from edgesight.apps.traffic.measure.occupancy import ZoneOccupancy
+from edgesight.apps.traffic.measure.queue import QueueEstimator
+from edgesight.apps.traffic.measure.site import GroundPlaneConfig
+from edgesight.apps.traffic.measure.speed import SpeedEstimator
+from edgesight.apps.traffic.measure.track_identity import TrackIdentity
+from edgesight.apps.traffic.measure.turning_movements import TurningMovementCounter, movement
+
+# A top-down-like view: 10 px per metre, image y grows southwards (world y = -v / 10).
+GROUND = GroundPlane(GroundPlaneConfig(image=[(0, 0), (100, 0), (100, 100), (0, 100)], world=[(0, 0), (10, 0), (10, -10), (0, -10)]))
+NAMES = ["car", "bus", "truck", "motorcycle"]
+
+
+def frame(*tracks: tuple[int, float, float], cls: int = 0) -> sv.Detections:
+    """Tracks as (tracker_id, x, y of the bottom centre); boxes 18 px wide, 40 px tall."""
+    if not tracks:
+        return sv.Detections(xyxy=np.empty((0, 4)), class_id=np.empty(0, int), tracker_id=np.empty(0, int))
+    tid, x, y = (np.array(v, dtype=float) for v in zip(*tracks))
+    return sv.Detections(xyxy=np.column_stack([x - 9, y - 40, x + 9, y]), class_id=np.full(len(tid), cls),
+                         tracker_id=tid.astype(int))
+
+
+def run(counter, frames, fps=10.0):
+    identity = TrackIdentity(GROUND, NAMES)
+    speed = SpeedEstimator(GROUND)
+    out = []
+    for k, det in enumerate(frames):
+        t = k / fps
+        out += counter.update(speed.update(identity.update(det, t), t), t)
+    return out
+
+
+def southbound(tid, ys, x=50.0):
+    return [frame((tid, x, y)) for y in ys]
+
+
+LINE = dict(start=(0, 300), end=(100, 300), in_towards=(50, 400))  # "in" = moving down the image
+
+
+def test_a_clean_crossing_counts_once_in_its_direction():
+    crossings = run(LineCounter("l", **LINE), southbound(1, np.arange(200, 400, 10)))
+    assert [(c.direction, c.vehicle_class) for c in crossings] == [("in", "car")]
+    assert crossings[0].speed_mps == pytest.approx(10.0, rel=0.05)  # 10 px per frame at 10 fps = 10 m/s
+
+
+def test_box_flicker_across_the_line_and_creeping_back_count_once():
+    ys = [280, 290, 302, 295, 298, 305, 310, 296, 294, 306, 312, 320, 330]
+    crossings = run(LineCounter("l", **LINE), southbound(1, ys))
+    assert len(crossings) == 1 and crossings[0].direction == "in"
+
+
+def test_lost_id_in_stop_and_go_at_the_line_is_one_vehicle():
+    # Id 1 creeps up to the line, stops, is lost for 1.5 s, comes back as id 2 just past the line, drives on.
+    frames = southbound(1, [270, 280, 290, 296, 297, 297]) + [frame()] * 15 + southbound(2, [301, 303, 310, 320, 335, 350])
+    crossings = run(LineCounter("l", **LINE), frames)
+    assert len(crossings) == 1
+
+
+def test_lost_id_right_after_counting_does_not_count_again():
+    frames = southbound(1, [280, 292, 304, 306, 307]) + [frame()] * 5 + southbound(5, [299, 298, 305, 312, 325])
+    crossings = run(LineCounter("l", **LINE), frames)
+    assert len(crossings) == 1
+
+
+def test_a_vehicle_leaving_the_other_way_counts_out():
+    crossings = run(LineCounter("l", **LINE), southbound(3, np.arange(400, 200, -10)))
+    assert [c.direction for c in crossings] == ["out"]
+
+
+def test_two_vehicles_side_by_side_both_count():
+    frames = [frame((1, 30, y), (2, 70, y + 3)) for y in range(250, 360, 10)]
+    assert len(run(LineCounter("l", **LINE), frames)) == 2
+
+
+def test_lane_of_a_crossing_is_the_polygon_it_was_in():
+    lanes = LaneMap({"a": [(0, 0), (50, 0), (50, 500), (0, 500)], "b": [(50, 0), (100, 0), (100, 500), (50, 500)]})
+    crossings = run(LineCounter("l", **LINE, lanes=lanes), southbound(1, np.arange(200, 400, 10), x=75))
+    assert crossings[0].lane == "b"
+
+
+def test_turning_movement_from_south_to_east_is_a_right_turn():
+    assert movement(180, 90) == "right" and movement(180, 270) == "left" and movement(180, 0) == "through"
+    counter = TurningMovementCounter(
+        entry_lanes={"south_in": [(40, 300), (60, 300), (60, 500), (40, 500)]},
+        exit_lanes={"east_out": [(100, 200), (300, 200), (300, 240), (100, 240)],
+                    "south_out": [(10, 300), (38, 300), (38, 500), (10, 500)]},
+        lane_approach={"south_in": "south", "east_out": "east", "south_out": "south"},
+        bearings={"south": 180, "east": 90})
+    path = [(50, y) for y in range(480, 300, -20)] + [(50 + 20 * k, 280 - 5 * k) for k in range(1, 4)] + [(x, 230) for x in range(120, 300, 20)]
+    moves = run(counter, [frame((4, x, y)) for x, y in path])
+    assert [(m.entry, m.exit, m.movement) for m in moves] == [("south", "east", "right")]
+
+
+def test_queue_counts_stopped_vehicles_back_from_the_stop_line():
+    # Lane runs north (up the image) to a stop line at y=100 px; vehicles drive away from the camera, so a box's
+    # bottom edge is the rear bumper. Three stand 6.5 m apart; a fourth is still rolling far behind.
+    lane = [(30, 100), (70, 100), (70, 2000), (30, 2000)]
+    ground = GroundPlane(GroundPlaneConfig(image=[(0, 0), (100, 0), (100, 2000), (0, 2000)],
+                                           world=[(0, 0), (10, 0), (10, -200), (0, -200)]))
+    queue = QueueEstimator({"in0": lane}, {"in0": ((0, 100), (100, 100))}, ground)
+    identity, speed = TrackIdentity(ground, NAMES), SpeedEstimator(ground)
+    for k in range(12):
+        t = k / 10
+        det = frame((1, 50, 150), (2, 50, 215), (3, 50, 280), (4, 50, 900 - 50 * k))
+        now = queue.update(speed.update(identity.update(det, t), t), t)
+    assert now["in0"][0] == 3
+    assert now["in0"][1] == pytest.approx(18.0, abs=0.01)  # rear of the third: 180 px behind the line
+    assert queue.snapshot()["in0"].max_vehicles == 3
+
+
+def test_occupancy_is_the_share_of_time_a_zone_holds_a_vehicle():
+    zone = ZoneOccupancy({"z": [(0, 0), (100, 0), (100, 100), (0, 100)]})
+    for k in range(11):
+        zone.update(frame((1, 50, 60)) if k < 5 else frame(), k * 0.1)
+    assert zone.snapshot()["z"] == pytest.approx(0.5)
