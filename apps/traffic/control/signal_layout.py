@@ -58,7 +58,7 @@ class SignalLayout:
         return frozenset(other for pair in self.conflicts if name in pair for other in pair if other != name)
 
     def stage_name(self, stage: frozenset[str]) -> str:
-        return "+".join(sorted(stage)) if stage else "all_red"
+        return "-".join(sorted(stage)) if stage else "all_red"
 
     @classmethod
     def from_sumo_net(cls, net_file: str | Path, tls_id: str | None = None) -> SignalLayout:

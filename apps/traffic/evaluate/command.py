@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from edgesight.apps.traffic.control.algorithms import ALGORITHMS
 from edgesight.apps.traffic.evaluate.evaluation import SEEDS, evaluate
 from edgesight.apps.traffic.sim.scenario import Scenario, load_scenario
 
@@ -23,6 +24,8 @@ def evaluate_command(
     scenario: Annotated[Optional[str], typer.Option("--scenario", "-s", help="bundled scenario (see `scenarios`)")] = None,
     net: Annotated[Optional[Path], typer.Option(help="your own SUMO .net.xml instead of a bundled scenario")] = None,
     routes: Annotated[Optional[list[Path]], typer.Option(help="route file(s) for --net; repeat for several")] = None,
+    controller: Annotated[Optional[str], typer.Option("--controller", "-c", help=f"EdgeSight algorithm to run in "
+                          f"the loop on exact lane counts: {', '.join(ALGORITHMS)}")] = None,
     seeds: Annotated[int, typer.Option(help="number of SUMO seeds, from 42 up")] = len(SEEDS),
     workers: Annotated[int, typer.Option(help="simulations run in parallel")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="print the table as JSON")] = False,
@@ -31,9 +34,11 @@ def evaluate_command(
     actuated and delay_based programs on the same demand."""
     if seeds < 1 or workers < 1:
         raise typer.BadParameter("--seeds and --workers must be at least 1")
+    if controller is not None and controller not in ALGORITHMS:
+        raise typer.BadParameter(f"--controller {controller!r}: unknown; choose one of {', '.join(ALGORITHMS)}")
     try:
         chosen = scenario_from_options(scenario, net, routes)
     except (ValueError, FileNotFoundError) as error:
         raise typer.BadParameter(str(error)) from None
-    table = evaluate(chosen, seeds=range(SEEDS[0], SEEDS[0] + seeds), workers=workers)
+    table = evaluate(chosen, controller, seeds=range(SEEDS[0], SEEDS[0] + seeds), workers=workers)
     typer.echo(json.dumps(table.as_json(), indent=2) if as_json else table.as_text())

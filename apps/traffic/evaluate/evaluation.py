@@ -3,8 +3,9 @@ and seeds, in parallel worker processes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
+from edgesight.apps.traffic.evaluate.closed_loop import run_exact_closed_loop
 from edgesight.apps.traffic.evaluate.sumo_program import run_sumo_program
 from edgesight.apps.traffic.evaluate.table import ControllerResult, EvaluationTable
 from edgesight.apps.traffic.sim.scenario import Scenario
@@ -31,7 +32,18 @@ def evaluate_sumo_programs(scenario: Scenario, seeds: Sequence[int] = SEEDS, wor
     return [ControllerResult(controller=name, runs=runs[name]) for name in rows]
 
 
-def evaluate(scenario: Scenario, seeds: Sequence[int] = SEEDS, workers: int = 2) -> EvaluationTable:
-    return EvaluationTable(
-        scenario=scenario.name, seeds=tuple(seeds), results=tuple(evaluate_sumo_programs(scenario, seeds, workers))
-    )
+def evaluate_controller(scenario: Scenario, algorithm: str, seeds: Sequence[int] = SEEDS,
+                        workers: int = 2) -> ControllerResult:
+    """An EdgeSight algorithm in the loop over `seeds`; libsumo allows one simulation per process, so each
+    seed runs in a worker process."""
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        metrics = list(pool.map(run_exact_closed_loop, [scenario] * len(seeds), [algorithm] * len(seeds), seeds))
+    return ControllerResult(controller=f"{algorithm} (exact counts)", runs=dict(zip(seeds, metrics)))
+
+
+def evaluate(scenario: Scenario, algorithm: str | None = None, seeds: Sequence[int] = SEEDS,
+             workers: int = 2) -> EvaluationTable:
+    """The table for `scenario`: `algorithm` (if given) beside SUMO's own programs."""
+    results = [] if algorithm is None else [evaluate_controller(scenario, algorithm, seeds, workers)]
+    results += evaluate_sumo_programs(scenario, seeds, workers)
+    return EvaluationTable(scenario=scenario.name, seeds=tuple(seeds), results=tuple(results))

@@ -5,7 +5,9 @@ simulation per process and no GUI; TraCI is used for sumo-gui and for simulation
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
+import sys
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Literal
@@ -74,7 +76,10 @@ class SumoRun:
                 raise RuntimeError(
                     "SumoRun: a libsumo simulation is already running in this process; close it first or use backend='traci'"
                 )
-            import libsumo
+            # libsumo prints a version warning about pyarrow (which streamlit pulls in) to stdout on import;
+            # keep stdout clean for `--json` output.
+            with contextlib.redirect_stdout(sys.stderr):
+                import libsumo
 
             libsumo.start(self._command)
             SumoRun._libsumo_in_use = True
