@@ -1,0 +1,169 @@
+"""`edgesight bench bus`: what the durable outbox costs against plain aiomqtt QoS 1, on one broker.
+
+Both variants send the same event (a `crossing` envelope) with the same in-flight window to the same
+subscriber, in two phases: as fast as possible (events/s, first publish to last receipt), and paced at a
+fixed rate (publish-to-consumer latency, p50/p99). Publisher and subscriber share one process and loop,
+as they would share one edge box; the subscriber only parses each payload's publish time.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import aiomqtt
+
+from ..events import Crossing, make_envelope, utc_now
+from .config import BusConfig, OutboxConfig
+from .mosquitto import MosquittoProcess
+from .publisher import EventPublisher
+
+SITE, NODE, APP, SOURCE = "bench", "bench-node", "traffic", "cam1"
+TOPIC_FILTER = f"edgesight/{SITE}/{APP}/#"
+WINDOW = 64
+
+Publish = Callable[[int], Awaitable[None]]
+
+
+@dataclass
+class VariantFigures:
+    events_per_s: float
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass
+class BenchFigures:
+    broker: str
+    events: int
+    rate: float
+    seconds: float
+    plain: VariantFigures
+    outbox: VariantFigures
+
+    @property
+    def throughput_ratio(self) -> float:
+        return self.outbox.events_per_s / self.plain.events_per_s
+
+    def as_dict(self) -> dict[str, object]:
+        figures = asdict(self)
+        figures["throughput_ratio"] = round(self.throughput_ratio, 3)
+        figures["targets_met"] = self.throughput_ratio >= 0.75 and self.outbox.p99_ms < 20.0
+        return figures
+
+
+def crossing(i: int) -> Crossing:
+    return Crossing(track_id=i, line="l1", lane="1", vehicle_class="car", direction="in", speed_kmh=42.0)
+
+
+class _Receiver:
+    """Subscriber that records, per message, receipt time minus the payload's publish time."""
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        self.client = client
+        self.latencies_ms: list[float] = []
+        self._target = 0
+        self._done = asyncio.Event()
+        self.last_receipt = 0.0
+
+    def expect(self, count: int) -> asyncio.Event:
+        self.latencies_ms.clear()
+        self._target = count
+        self._done = asyncio.Event()
+        return self._done
+
+    async def run(self) -> None:
+        async for message in self.client.messages:
+            if not message.topic.value.endswith("/crossing"):
+                continue
+            sent = datetime.fromisoformat(json.loads(message.payload)["publish_time"])
+            self.latencies_ms.append((utc_now() - sent).total_seconds() * 1000)
+            self.last_receipt = time.perf_counter()
+            if len(self.latencies_ms) >= self._target:
+                self._done.set()
+
+
+async def _measure(receiver: _Receiver, publish: Publish, events: int, rate: float, seconds: float) -> VariantFigures:
+    done = receiver.expect(events)
+    start = time.perf_counter()
+    window = asyncio.Semaphore(WINDOW)
+
+    async def one(i: int) -> None:
+        async with window:
+            await publish(i)
+
+    await asyncio.gather(*(one(i) for i in range(events)))
+    await asyncio.wait_for(done.wait(), 120)
+    events_per_s = events / (receiver.last_receipt - start)
+
+    paced = int(rate * seconds)
+    done = receiver.expect(paced)
+    begin = time.perf_counter()
+    pending: set[asyncio.Task] = set()
+    for i in range(paced):
+        delay = begin + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(publish(i))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    await asyncio.wait_for(done.wait(), 60)
+    latencies = sorted(receiver.latencies_ms)
+    return VariantFigures(
+        events_per_s=round(events_per_s, 1),
+        p50_ms=round(statistics.median(latencies), 2),
+        p99_ms=round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+    )
+
+
+async def _bench(config: BusConfig, events: int, rate: float, seconds: float) -> tuple[VariantFigures, VariantFigures]:
+    async with aiomqtt.Client(config.host, config.port, identifier="bench-sub",
+                              protocol=aiomqtt.ProtocolVersion.V5) as subscriber:
+        await subscriber.subscribe(TOPIC_FILTER, qos=1)
+        receiver = _Receiver(subscriber)
+        receiving = asyncio.create_task(receiver.run())
+        try:
+            async with aiomqtt.Client(config.host, config.port, identifier="bench-plain", protocol=aiomqtt.ProtocolVersion.V5,
+                                      max_inflight_messages=WINDOW) as plain:
+                plain.pending_calls_threshold = WINDOW + 16
+
+                async def publish_plain(i: int) -> None:
+                    envelope = make_envelope(crossing(i), site=SITE, node=NODE, app=APP, source=SOURCE, seq=i,
+                                             capture_time=utc_now())
+                    await plain.publish(envelope.topic, envelope.to_json(), qos=1)
+
+                plain_figures = await _measure(receiver, publish_plain, events, rate, seconds)
+
+            async with EventPublisher(config) as publisher:
+                async def publish_outbox(i: int) -> None:
+                    await publisher.publish(crossing(i), app=APP, source=SOURCE)
+
+                outbox_figures = await _measure(receiver, publish_outbox, events, rate, seconds)
+        finally:
+            receiving.cancel()
+    return plain_figures, outbox_figures
+
+
+def run_bench(broker_url: str | None, *, events: int = 10_000, rate: float = 1_000, seconds: float = 5.0) -> BenchFigures:
+    """Run both variants against `broker_url`, or against a private Mosquitto started for the run."""
+    with tempfile.TemporaryDirectory(prefix="edgesight-bench-") as folder:
+        workdir = Path(folder)
+        broker = None if broker_url else MosquittoProcess(workdir / "mosquitto")
+        if broker is not None:
+            broker.start()
+        url = broker_url or broker.url  # type: ignore[union-attr]
+        try:
+            config = BusConfig(site_id=SITE, node_id=NODE, broker_url=url, max_inflight=WINDOW,
+                               heartbeat_s=3600, outbox=OutboxConfig(path=workdir / "outbox.sqlite"))
+            plain, outbox = asyncio.run(_bench(config, events, rate, seconds))
+        finally:
+            if broker is not None:
+                broker.kill()
+    return BenchFigures(broker=url if broker_url else "private mosquitto (loopback)", events=events, rate=rate,
+                        seconds=seconds, plain=plain, outbox=outbox)
