@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from edgesight.apps.traffic.sim.camera import PoleCamera
-from edgesight.apps.traffic.sim.camera_recorder import ClipRecorder, read_truth
+from edgesight.apps.traffic.sim.camera_recorder import ClipRecorder, read_truth, record_clip
 from edgesight.apps.traffic.sim.camera_source import SumoCameraSource
 from edgesight.apps.traffic.sim.run import SumoRun
 from edgesight.apps.traffic.sim.scenario import load_scenario
@@ -42,3 +42,11 @@ def test_camera_source_refuses_a_step_that_does_not_divide_the_frame_period():
     with SumoRun(load_scenario("surge"), step_length=0.3) as run:
         with pytest.raises(ValueError, match="step_length"):
             SumoCameraSource(run, CAMERA)
+
+
+def test_record_clip_writes_video_and_truth_for_the_duration(tmp_path):
+    frames = record_clip("surge", CAMERA, tmp_path / "c.avi", tmp_path / "c.jsonl", duration_s=2.0, warmup_s=30.0)
+    assert frames == 10
+    truth = read_truth(tmp_path / "c.jsonl")
+    assert [t.seq for t in truth] == list(range(10)) and truth[0].sim_time == pytest.approx(30.2)
+    assert (tmp_path / "c.avi").stat().st_size > 0

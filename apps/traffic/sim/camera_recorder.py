@@ -12,7 +12,10 @@ import numpy as np
 
 from edgesight.core.frame import Frame
 
-from .camera_source import FrameTruth
+from .camera import PoleCamera
+from .camera_source import FrameTruth, SumoCameraSource
+from .run import SumoRun
+from .scenario import load_scenario
 
 
 class ClipRecorder:
@@ -67,4 +70,22 @@ def read_truth(path: str | Path) -> list[FrameTruth]:
             visibility=np.array([r["visibility"] for r in v], float), labelled=np.array([r["labelled"] for r in v], bool),
             xy=np.array([(r["x"], r["y"]) for r in v], float).reshape(-1, 2), speed=np.array([r["speed"] for r in v], float),
         ))
+    return frames
+
+
+def record_clip(scenario: str, camera: PoleCamera, video_path: str | Path, truth_path: str | Path, *,
+                duration_s: float = 60.0, warmup_s: float = 120.0, seed: int = 42, program: str = "static") -> int:
+    """Run bundled `scenario` in SUMO, let traffic build up for `warmup_s`, then record `duration_s` of what
+    `camera` sees with its ground truth. Returns the number of frames written."""
+    step = 1.0 / camera.fps
+    frames = 0
+    with SumoRun(load_scenario(scenario), seed=seed, program=program, step_length=step) as run:
+        while run.time < warmup_s - 1e-9 and not run.finished:
+            run.step()
+            run.vehicle_states()  # the state reader subscribes vehicles in the step they depart
+        source = SumoCameraSource(run, camera, seed=seed, until_s=run.time + duration_s)
+        with ClipRecorder(video_path, truth_path, camera.fps, camera.resolution) as recorder:
+            for frame in source:
+                recorder.write(frame, source.truth)
+                frames += 1
     return frames
