@@ -12,12 +12,14 @@ from edgesight.apps.traffic.control.signal_status import SignalRequest, SignalSt
 
 class MaxPressureController:
     """Switches only after the serving stage has been green `min_phase_s`, and only to a stage whose pressure
-    exceeds the current one's by more than `hysteresis` vehicles (each switch costs a yellow and an all-red)."""
+    exceeds the current one's by more than `hysteresis` vehicles (each switch costs a yellow and an all-red).
+    The defaults are the best of a sweep on the bundled scenarios with exact counts (min phase 5/7/10 s,
+    hysteresis 0-4 vehicles, with and without a red-time bonus)."""
 
     plan_id = "max-pressure"
 
     def __init__(self, layout: SignalLayout, stages: Sequence[frozenset[str]] | None = None,
-                 min_phase_s: float = 10.0, hysteresis: float = 0.0, measure: str = "vehicles") -> None:
+                 min_phase_s: float = 5.0, hysteresis: float = 2.0, measure: str = "vehicles") -> None:
         self.layout = layout
         self.stages = tuple(stages or layout.stages)
         self.min_phase_s = min_phase_s
