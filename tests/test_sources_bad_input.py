@@ -131,3 +131,9 @@ def test_stream_timeouts_must_be_positive():
     with pytest.raises(SourceError) as excinfo:
         open_source("rtsp://127.0.0.1:1/cam", read_timeout=0)
     one_line_error(excinfo, "read_timeout")
+
+
+def test_stream_watchdog_must_be_shorter_than_the_read_timeout():
+    with pytest.raises(SourceError) as excinfo:
+        open_source("rtsp://127.0.0.1:1/cam", read_timeout=2.0, stall_timeout=5.0)
+    one_line_error(excinfo, "stall_timeout (5 s)", "read_timeout (2 s)")

@@ -30,9 +30,13 @@ def redacted(url: str) -> str:
 
 
 class StreamSource(LiveSource):
-    """An RTSP or HTTP stream. `open_timeout` bounds connecting, `read_timeout` each read (FFmpeg gives up on
-    a silent stream after about 3x it on the first failure); `ffmpeg_options` replaces the demuxer options
-    (default for RTSP: TCP transport and no probing)."""
+    """An RTSP or HTTP stream. `open_timeout` bounds connecting; `ffmpeg_options` replaces the demuxer options
+    (default for RTSP: TCP transport and no probing).
+
+    A stream that goes silent is caught by the watchdog after `stall_timeout`, which must be below
+    `read_timeout`: on a silent stream FFmpeg hands out one late, already-buffered frame per read time-out and
+    fails only the third read (measured), so a longer watchdog would keep being fed. `read_timeout` then bounds
+    how long the abandoned connection lingers (about 3x it) before its thread releases it."""
 
     def __init__(
         self,
@@ -40,8 +44,8 @@ class StreamSource(LiveSource):
         *,
         source_id: str | None = None,
         open_timeout: float = 5.0,
-        read_timeout: float = 2.0,
-        stall_timeout: float = 5.0,
+        read_timeout: float = 3.0,
+        stall_timeout: float = 2.0,
         reconnect_initial: float = 0.5,
         reconnect_max: float = 10.0,
         max_retries: int | None = None,
@@ -54,6 +58,11 @@ class StreamSource(LiveSource):
         self._kind = "RTSP" if parts.scheme.lower().startswith("rtsp") else "HTTP"
         if not (open_timeout > 0 and read_timeout > 0):
             raise SourceError(f"{self.description}: open_timeout and read_timeout must be above 0 s; fix the options")
+        if not stall_timeout < read_timeout:
+            raise SourceError(
+                f"{self.description}: stall_timeout ({stall_timeout:g} s) must be below read_timeout "
+                f"({read_timeout:g} s), or a silent stream goes unnoticed; lower it or raise read_timeout"
+            )
         self._open_timeout = open_timeout
         self._read_timeout = read_timeout
         if ffmpeg_options is None:

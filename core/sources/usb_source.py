@@ -24,7 +24,7 @@ class UsbSource(LiveSource):
         width: int | None = None,
         height: int | None = None,
         fps: float | None = None,
-        stall_timeout: float = 5.0,
+        stall_timeout: float = 2.0,
         reconnect_initial: float = 0.5,
         reconnect_max: float = 10.0,
         max_retries: int | None = None,
