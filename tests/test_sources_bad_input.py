@@ -4,7 +4,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from edgesight.core.sources import SourceError, SourceState, open_source
 
 

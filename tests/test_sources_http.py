@@ -4,10 +4,9 @@ from collections.abc import Iterator
 
 import cv2
 import pytest
+from edgesight.core.sources import SourceState, StreamSource, open_source
 from fixtures.videos import frame_number, numbered_image
 from servers.mjpeg_http_server import MjpegHttpServer
-
-from edgesight.core.sources import SourceState, StreamSource, open_source
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ import threading
 import time
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from edgesight.core.sources.backoff import ReconnectBackoff
 from edgesight.core.sources.ffmpeg_options import OPTIONS_VARIABLE, FfmpegCaptureOptions
 from edgesight.core.sources.frame_watchdog import FrameWatchdog
 from edgesight.core.sources.latest_frame import LatestFrameSlot
 from edgesight.core.sources.rate_meter import RateMeter
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 @given(

@@ -1,6 +1,5 @@
 """File replay on real footage from the shared corpus (SOURCES.md says what each clip is and what decodes)."""
 import pytest
-
 from edgesight.core.sources import SourceState, open_source
 
 

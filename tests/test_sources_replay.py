@@ -4,9 +4,8 @@ import time
 
 import numpy as np
 import pytest
-from fixtures.videos import frame_number
-
 from edgesight.core.sources import FileSource, FolderSource, SourceState, open_source
+from fixtures.videos import frame_number
 
 
 @pytest.mark.parametrize("video", ["mp4v_video", "mjpg_video", "h264_video"])

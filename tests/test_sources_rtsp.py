@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from fixtures.videos import frame_number
-
 from edgesight.core.sources import SourceHealth, SourceState, StreamSource, open_source
+from fixtures.videos import frame_number
 
 # Short delays so that every recovery fits in a couple of seconds.
 FAST = {"open_timeout": 1.0, "read_timeout": 1.0, "stall_timeout": 0.8, "reconnect_initial": 0.2}

@@ -49,7 +49,8 @@ class CaptureReader:
             while not self._stopped.is_set():
                 started = time.monotonic()
                 if not self._capture.grab():
-                    self.error = f"read failed after {time.monotonic() - started:.1f} s (stream closed or read time-out)"
+                    waited = time.monotonic() - started
+                    self.error = f"read failed after {waited:.1f} s (stream closed or read time-out)"
                     return
                 t_capture, wall_capture = time.monotonic(), time.time()
                 ok, image = self._capture.retrieve()

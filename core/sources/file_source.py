@@ -19,7 +19,9 @@ class FileSource(ReplaySource):
     A file that ends before the frame count its header announces (truncated, corrupt tail) replays the frames
     that decode, then ends with health().last_error saying it was cut short."""
 
-    def __init__(self, path: str | Path, *, source_id: str | None = None, pace: bool = True, loop: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, source_id: str | None = None, pace: bool = True, loop: bool = False
+    ) -> None:
         self.path = Path(path)
         if not self.path.exists():
             raise SourceError(f"video file {self.path}: not found; check the path")

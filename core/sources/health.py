@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class SourceState(str, Enum):
+class SourceState(StrEnum):
     CONNECTED = "connected"  # delivering frames (a replay that has not reached its end counts as connected)
     RECONNECTING = "reconnecting"  # a live source lost its camera and is trying to get it back
     FAILED = "failed"  # gave up; read() returns None

@@ -48,7 +48,9 @@ class LiveSource(VideoSource):
         super().__init__()
         self.source_id = source_id
         if not stall_timeout > 0:
-            raise SourceError(f"{self.description}: stall_timeout must be above 0 s, got {stall_timeout}; fix the option")
+            raise SourceError(
+                f"{self.description}: stall_timeout must be above 0 s, got {stall_timeout}; fix the option"
+            )
         if max_retries is not None and max_retries < 0:
             raise SourceError(f"{self.description}: max_retries must be 0 or more, got {max_retries}; fix the option")
         try:

@@ -14,6 +14,8 @@ from .stream_source import STREAM_SCHEMES, StreamSource, redacted
 from .usb_source import UsbSource
 from .video_source import VideoSource
 
+SourceKind = type[FileSource] | type[FolderSource] | type[StreamSource] | type[UsbSource]
+
 USB_INDEX = re.compile(r"(?:usb:)?(\d+)")
 USB_DEVICE = re.compile(r"/dev/video\d+")
 
@@ -33,19 +35,21 @@ def open_source(
     that cannot be opened, raises SourceError."""
     scheme = urlsplit(uri).scheme.lower()
     if scheme in STREAM_SCHEMES:
-        return _construct(StreamSource, redacted(uri), uri, source_id=source_id, **options)
-    if match := USB_INDEX.fullmatch(uri):
-        return _construct(UsbSource, uri, int(match.group(1)), source_id=source_id, **options)
-    if USB_DEVICE.fullmatch(uri):
-        return _construct(UsbSource, uri, uri, source_id=source_id, **options)
+        _check_options(StreamSource, redacted(uri), options)
+        return StreamSource(uri, source_id=source_id, **options)
+    if (match := USB_INDEX.fullmatch(uri)) or USB_DEVICE.fullmatch(uri):
+        _check_options(UsbSource, uri, options)
+        return UsbSource(int(match.group(1)) if match else uri, source_id=source_id, **options)
     path = Path(unquote(urlsplit(uri).path)) if scheme == "file" else Path(uri)
-    replay_options = {"source_id": source_id, "pace": pace, "loop": loop, **options}
     if path.is_dir():
-        return _construct(FolderSource, uri, path, **replay_options)
-    return _construct(FileSource, uri, path, **replay_options)
+        _check_options(FolderSource, uri, options)
+        return FolderSource(path, source_id=source_id, pace=pace, loop=loop, **options)
+    _check_options(FileSource, uri, options)
+    return FileSource(path, source_id=source_id, pace=pace, loop=loop, **options)
 
 
-def _construct(kind: type[VideoSource], shown: str, target: object, **options: Any) -> VideoSource:
+def _check_options(kind: SourceKind, shown: str, options: dict[str, Any]) -> None:
+    """Name a misspelt or misplaced option, instead of the TypeError Python would give."""
     accepted = [name for name, p in inspect.signature(kind).parameters.items() if p.kind is p.KEYWORD_ONLY]
     unknown = sorted(set(options) - set(accepted))
     if unknown:
@@ -53,4 +57,3 @@ def _construct(kind: type[VideoSource], shown: str, target: object, **options: A
             f"source {shown}: {kind.__name__} takes no option {', '.join(unknown)}; "
             f"it takes {', '.join(accepted)}"
         )
-    return kind(target, **options)

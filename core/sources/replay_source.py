@@ -72,8 +72,8 @@ class ReplaySource(VideoSource):
 
     def _next_image(self) -> MediaImage | None:
         if self._pending is not None:
-            item, self._pending = self._pending, None
-            return item
+            first, self._pending = self._pending, None
+            return first
         item = self._decode_next()
         if item is None and self.loop and self._frames_in_pass > 0:
             try:

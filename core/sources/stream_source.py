@@ -97,7 +97,9 @@ class StreamSource(LiveSource):
                 cause = f"no answer within the {self._open_timeout:g} s open time-out"
             else:
                 cause = "refused, not found, or not a video stream"
-            raise SourceError(f"{self.description}: cannot be opened ({cause}); check the camera, the URL and the credentials")
+            raise SourceError(
+                f"{self.description}: cannot be opened ({cause}); check the camera, the URL and the credentials"
+            )
         if capture.get(cv2.CAP_PROP_FRAME_WIDTH) <= 0 or capture.get(cv2.CAP_PROP_FRAME_HEIGHT) <= 0:
             capture.release()
             raise SourceError(

@@ -4,7 +4,6 @@ Serves the given JPEG images in a loop at `fps` to every client, each client fro
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
