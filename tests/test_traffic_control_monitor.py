@@ -2,18 +2,16 @@
 intersection into all-red flash and raises its alarm."""
 import pytest
 
-from edgesight.apps.traffic.control.algorithms import fallback_plan, make_algorithm
+from edgesight.apps.traffic.control.assembly import assemble_controller, program_monitor
 from edgesight.apps.traffic.control.conflict_monitor import ConflictMonitor
-from edgesight.apps.traffic.control.controller import SignalController
-from edgesight.apps.traffic.control.measurement_guard import MeasurementGuard
-from edgesight.apps.traffic.control.safety_layer import SafetyLayer
 from edgesight.apps.traffic.control.signal_layout import SignalLayout
+from edgesight.apps.traffic.control.timings import SafetyTimings
 from edgesight.apps.traffic.control.traci_adapter import TraciSignalAdapter
-from edgesight.apps.traffic.evaluate.closed_loop import TIMINGS, monitor_for
 from edgesight.apps.traffic.sim.lane_counter import SumoLaneCounter
 from edgesight.apps.traffic.sim.run import SumoRun
 from edgesight.apps.traffic.sim.scenario import Scenario
 
+TIMINGS = SafetyTimings()
 # Two channels of two links each that conflict, and a third compatible with both.
 CHANNELS = {"ns": (0, 1), "ew": (2, 3), "right": (4,)}
 
@@ -63,11 +61,10 @@ def test_a_conflicting_state_forced_onto_sumo_puts_it_into_all_red_flash(surge_s
     with SumoRun(surge_scenario, seed=42) as run:
         adapter = TraciSignalAdapter(run.api, layout)
         alarms = []
-        monitor = monitor_for(layout, adapter, TIMINGS, on_fault=alarms.append)
+        monitor = program_monitor(layout, adapter, TIMINGS, on_fault=alarms.append)
         counter = SumoLaneCounter(run.api, [lane for g in layout.groups for lane in g.lanes])
-        safety = SafetyLayer(layout, TIMINGS, fallback_plan(layout, TIMINGS),
-                             guard=MeasurementGuard(counter.lane_lengths), start_time=run.time)
-        controller = SignalController(make_algorithm("max-pressure", layout, TIMINGS), safety, adapter)
+        controller = assemble_controller(layout, adapter, "max-pressure", TIMINGS, counter.lane_lengths,
+                                         start_time=run.time)
         while run.time < 200:
             controller.measure(run.time, counter.read())
             controller.tick(run.time)

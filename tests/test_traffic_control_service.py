@@ -8,20 +8,18 @@ from edgesight.core.bus.consumer import EventConsumer
 from edgesight.core.bus.publisher import EventPublisher
 from edgesight.core.events import Alarm, LaneFlow, SignalState, TrafficFlow
 
-from edgesight.apps.traffic.control.algorithms import fallback_plan, make_algorithm
-from edgesight.apps.traffic.control.controller import SignalController
+from edgesight.apps.traffic.control.assembly import assemble_controller, program_monitor
 from edgesight.apps.traffic.control.flow_events import QUEUED_VEHICLE_SPACING_M, FlowEventReader
-from edgesight.apps.traffic.control.measurement_guard import MeasurementGuard
-from edgesight.apps.traffic.control.safety_layer import SafetyLayer
 from edgesight.apps.traffic.control.service import ControllerService
 from edgesight.apps.traffic.control.signal_layout import SignalLayout
 from edgesight.apps.traffic.control.ticker import SumoStepTicker
+from edgesight.apps.traffic.control.timings import SafetyTimings
 from edgesight.apps.traffic.control.traci_adapter import TraciSignalAdapter
-from edgesight.apps.traffic.evaluate.closed_loop import TIMINGS, monitor_for
 from edgesight.apps.traffic.sim.lane_counter import SumoLaneCounter
 from edgesight.apps.traffic.sim.run import SumoRun
 from edgesight.apps.traffic.sim.scenario import Scenario
 
+TIMINGS = SafetyTimings()
 CAMERA_DOWN_AT = 240.0
 END = 330.0
 
@@ -70,9 +68,8 @@ def test_controller_service_runs_the_loop_over_mqtt_and_falls_back_when_the_came
         with SumoRun(surge_scenario, seed=42, backend="traci") as run:
             adapter = TraciSignalAdapter(run.api, layout)
             counter = SumoLaneCounter(run.api, [lane for g in layout.groups for lane in g.lanes])
-            guard = MeasurementGuard(counter.lane_lengths, stale_after_s=10)
-            safety = SafetyLayer(layout, TIMINGS, fallback_plan(layout, TIMINGS), guard=guard, start_time=run.time)
-            controller = SignalController(make_algorithm("max-pressure", layout, TIMINGS), safety, adapter)
+            controller = assemble_controller(layout, adapter, "max-pressure", TIMINGS, counter.lane_lengths,
+                                             start_time=run.time)
             reader = FlowEventReader({f"cam1/{lane}": lane for lane in counter.lane_lengths})
             async with (
                 EventPublisher(bus_config(mosquitto, node="cam")) as camera_bus,
@@ -89,7 +86,7 @@ def test_controller_service_runs_the_loop_over_mqtt_and_falls_back_when_the_came
                 watching = asyncio.create_task(observe())
                 service = ControllerService(controller, reader, controller_bus, source="ctl1")
                 ticker = PublishingTicker(SumoStepTicker(run.api), CameraStandIn(run, counter, camera_bus))
-                await service.run(consumer, ticker, monitor=monitor_for(layout, adapter, TIMINGS, service.on_fault),
+                await service.run(consumer, ticker, monitor=program_monitor(layout, adapter, TIMINGS, service.on_fault),
                                   until=lambda: run.time >= END)
                 assert await controller_bus.drain(timeout=10)
                 await asyncio.sleep(0.5)
