@@ -30,7 +30,7 @@ class FrameSource(Protocol):
     """What the pipeline needs of a source (core.sources.VideoSource has it)."""
     source_id: str
     live: bool
-    fps: float
+    fps: float | None
 
     def read(self) -> Frame | None: ...
     def close(self) -> None: ...
@@ -208,8 +208,7 @@ class Pipeline:
             for frame, detections in zip(batch, self.detector.postprocess(output, letterboxes)):
                 tracker = self.trackers.get(frame.source_id)
                 if tracker is not None:
-                    detections = tracker.update(detections, timestamp=frame.media_ts if frame.media_ts is not None
-                                                else frame.t_capture)
+                    detections = tracker.update(detections)
                 frame.stamp("tracked")
                 for sink in self.sinks:
                     sink.emit(frame, detections)

@@ -35,6 +35,7 @@ class ObjectTracker:
             high_conf_det_threshold=self.config.high_confidence,
         )
 
-    def update(self, detections: sv.Detections, timestamp: float | None = None) -> sv.Detections:
-        tracked = self._tracker.update(detections, timestamp=timestamp)
+    def update(self, detections: sv.Detections) -> sv.Detections:
+        # Fixed-rate mode: trackers 2.6's timestamp mode re-creates tracks every frame (never confirms one).
+        tracked = self._tracker.update(detections)
         return tracked[tracked.tracker_id >= 0] if len(tracked) else tracked

@@ -15,8 +15,12 @@ import yaml
 class YoloDatasetWriter:
     """`add(split, image, xyxy, class_id)` one labelled image at a time; `finish()` writes data.yaml."""
 
-    def __init__(self, root: str | Path, class_names: list[str], jpeg_quality: int = 92) -> None:
+    def __init__(self, root: str | Path, class_names: list[str], jpeg_quality: int = 92,
+                 min_box_px: float = 2.0) -> None:
+        """`min_box_px`: boxes whose shorter side is below this (after clipping) are not labelled; a vehicle
+        a few pixels tall at the horizon is no target a detector can learn, only noise in its loss."""
         self.root = Path(root)
+        self.min_box_px = min_box_px
         self.class_names = list(class_names)
         self.jpeg_quality = jpeg_quality
         self._counts: dict[str, int] = {}
@@ -32,7 +36,7 @@ class YoloDatasetWriter:
             raise ValueError(f"class id outside 0..{len(self.class_names) - 1}: {sorted(set(cls.tolist()))}")
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
-        keep = ((boxes[:, 2] - boxes[:, 0]) >= 2) & ((boxes[:, 3] - boxes[:, 1]) >= 2)
+        keep = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) >= self.min_box_px
         boxes, cls = boxes[keep], cls[keep]
 
         index = self._counts.get(split, 0)
