@@ -26,6 +26,10 @@ def test_critical_before_bulk_then_oldest_first(tmp_path: Path) -> None:
         await outbox.put([item(Priority.CRITICAL, 2), item(Priority.BULK, 3), item(Priority.CRITICAL, 4)])
         batch = await outbox.next_batch(10)
         assert [m.payload for m in batch] == [b"payload 2", b"payload 4", b"payload 0", b"payload 1", b"payload 3"]
+        assert await outbox.next_batch(10) == [], "handed out once until a rewind"
+        await outbox.put([item(Priority.BULK, 5)])
+        assert [m.payload for m in await outbox.next_batch(10)] == [b"payload 5"]
+        outbox.rewind()  # as after a reconnect: everything unsent again, except what is still in flight
         in_flight = {batch[0].row_id, batch[1].row_id}
         assert [m.payload for m in await outbox.next_batch(2, exclude=in_flight)] == [b"payload 0", b"payload 1"]
         await outbox.close()
@@ -42,6 +46,7 @@ def test_full_outbox_sheds_oldest_bulk_never_critical(tmp_path: Path) -> None:
         remaining = [m.payload for m in await outbox.next_batch(100)]
         assert b"payload 0" not in remaining and b"payload 3" in remaining  # the oldest bulk went first
         await outbox.put([item(Priority.CRITICAL, 13 + i) for i in range(10)] + [item(Priority.BULK, 23)])
+        outbox.rewind()
         critical = [m for m in await outbox.next_batch(100) if m.topic.rsplit("k", 1)[1] not in map(str, range(8))]
         assert len(critical) == 15, "critical events are kept even past the limit"
         assert outbox.pending == 15 and outbox.shed_total == 3 + 5 + 1

@@ -85,7 +85,6 @@ class EventConsumer:
         self._task: asyncio.Task | None = None
         self._asked: dict[str, set[int]] = {}
         self._handed_out: list[Envelope[EventBody]] = []
-        self.subscribed = asyncio.Event()
 
     @property
     def topic_filter(self) -> str:
@@ -226,14 +225,12 @@ class EventConsumer:
     async def _session(self, client: aiomqtt.Client) -> None:
         # Subscribing on every connection is cheap and covers a broker that lost its sessions.
         await client.subscribe(self.topic_filter, qos=1)
-        self.subscribed.set()
         tasks = [asyncio.create_task(self._receive(client)), asyncio.create_task(self._send(client))]
         if self.replay:
             tasks.append(asyncio.create_task(self._ask_for_replays()))
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
-            self.subscribed.clear()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from prometheus_client import Counter
 from ..events import Priority
 
 T = TypeVar("T")
+
+FRESH_LIMIT = 10_000  # rows kept in memory for the pump; beyond, they are read back from disk
 
 SHED_TOTAL = Counter("edgesight_outbox_shed_total", "Bulk events dropped because the outbox was full")
 
@@ -76,10 +79,13 @@ class _GroupCommit:
 
     async def _drain(self) -> None:
         while self._queue:
+            # One turn of the event loop first: callers that are ready now join this transaction
+            # instead of each paying for their own.
+            await asyncio.sleep(0)
             batch, self._queue = self._queue, []
             works = [w for w, _ in batch]
             try:
-                await self._submit(lambda: self._run(works))
+                await self._submit(lambda works=works: self._run(works))
             except Exception as exc:  # noqa: BLE001 - handed to every waiter, who re-raises it
                 for _, waiter in batch:
                     if waiter is not None and not waiter.done():
@@ -103,7 +109,19 @@ class Outbox:
         self.replay_retention = replay_retention
         self._synchronous = synchronous
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+        # The pump reads on its own connection and thread: in WAL mode a reader never waits for the
+        # writer's fsync, so sending does not stall behind a commit.
+        self._reader_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-read")
         self._db: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._cursors = {p: 0 for p in Priority}  # highest row id handed out per priority
+        # Rows committed by this process, handed to the pump from memory so that steady sending does not
+        # read back what it has just written. The database is read only for a backlog: rows from before
+        # this process, rows made unsent again (rewind), or more than FRESH_LIMIT waiting.
+        self._committed: deque[tuple[Priority, PendingMessage]] = deque()
+        self._fresh: dict[Priority, deque[PendingMessage]] = {p: deque() for p in Priority}
+        self._backlog = True
+        self._rewind = False
         self.pending = 0
         self.shed_total = 0
         self.last_seqs: dict[str, int] = {}
@@ -116,12 +134,19 @@ class Outbox:
     async def open(cls, path: Path, *, max_pending: int, replay_retention: int, synchronous: str = "full") -> Outbox:
         outbox = cls(path, max_pending, replay_retention, synchronous)
         await outbox._call(outbox._open_db)
+        await outbox._read(outbox._open_reader)
         if outbox.pending:
             outbox.changed.set()
         return outbox
 
     async def _call(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def _read(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._reader_executor, fn)
+
+    def _open_reader(self) -> None:
+        self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
 
     # ------------------------------------------------------------------------------------ thread side
 
@@ -168,10 +193,16 @@ class Outbox:
                     "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
                     (shed,),
                 )
+            last_id = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()[0]
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        # One writer inside one transaction: AUTOINCREMENT gave the rows consecutive ids ending at last_id.
+        first_id = last_id - len(kept) + 1
+        self._committed.extend(
+            (i.priority, PendingMessage(first_id + n, i.topic, i.payload, i.retain)) for n, i in enumerate(kept)
+        )
         self.pending += len(kept) - deleted
         self.shed_total += shed
         SHED_TOTAL.inc(shed)
@@ -198,14 +229,17 @@ class Outbox:
     def _mark_sent_many(self, id_lists: list[list[int]]) -> None:
         db = self._db
         assert db is not None
-        ids = [(i,) for ids in id_lists for i in ids]
+        ids = [i for ids in id_lists for i in ids]
         # A lost sent-mark only causes a resend, so this commit need not wait for the disk.
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("BEGIN IMMEDIATE")
         try:
-            before = db.total_changes
-            db.executemany("UPDATE outbox SET sent = 1 WHERE id = ? AND sent = 0", ids)
-            marked = db.total_changes - before
+            marked = 0
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marked += db.execute(
+                    f"UPDATE outbox SET sent = 1 WHERE sent = 0 AND id IN ({','.join('?' * len(chunk))})", chunk
+                ).rowcount
             self._sent_since_prune += marked
             if self._sent_since_prune >= max(1000, self.replay_retention // 10):
                 self._sent_since_prune = 0
@@ -220,13 +254,42 @@ class Outbox:
             raise
         self.pending -= marked
 
-    def _select_unsent(self, limit: int, exclude: frozenset[int]) -> list[PendingMessage]:
-        assert self._db is not None
-        rows = self._db.execute(
-            "SELECT id, topic, payload, retain FROM outbox WHERE sent = 0 ORDER BY priority, id LIMIT ?",
-            (limit + len(exclude),),
-        ).fetchall()
-        return [PendingMessage(r[0], r[1], r[2], bool(r[3])) for r in rows if r[0] not in exclude][:limit]
+    def _select_unsent(self, limit: int) -> tuple[list[PendingMessage], bool]:
+        """Read on from each priority's cursor; also says whether the backlog is exhausted."""
+        assert self._reader is not None
+        rows_out: list[PendingMessage] = []
+        exhausted = True
+        for priority in Priority:
+            want = limit - len(rows_out)
+            if want <= 0:
+                return rows_out, False
+            rows = self._reader.execute(
+                "SELECT id, topic, payload, retain FROM outbox WHERE sent = 0 AND priority = ? AND id > ? "
+                "ORDER BY id LIMIT ?",
+                (int(priority), self._cursors[priority], want),
+            ).fetchall()
+            if rows:
+                self._cursors[priority] = rows[-1][0]
+            exhausted = exhausted and len(rows) < want
+            rows_out += [PendingMessage(r[0], r[1], r[2], bool(r[3])) for r in rows]
+        return rows_out, exhausted
+
+    def _take_fresh(self, limit: int) -> list[PendingMessage]:
+        while self._committed:
+            priority, message = self._committed.popleft()
+            self._fresh[priority].append(message)
+        if sum(len(q) for q in self._fresh.values()) > FRESH_LIMIT:
+            self.rewind()  # the pump is far behind (no broker): let the database hold the backlog
+            return []
+        out: list[PendingMessage] = []
+        for priority in Priority:
+            queue = self._fresh[priority]
+            while queue and len(out) < limit:
+                message = queue.popleft()
+                if message.row_id > self._cursors[priority]:  # else the backlog read handed it out already
+                    self._cursors[priority] = message.row_id
+                    out.append(message)
+        return out
 
     def _requeue(self, stream: str, ranges: list[tuple[int, int]]) -> int:
         assert self._db is not None
@@ -251,9 +314,30 @@ class Outbox:
         await waiter
         self.changed.set()
 
+    def rewind(self) -> None:
+        """Hand out every unsent row again on the next `next_batch` (after a reconnect or a failed send)."""
+        self._rewind = True
+
     async def next_batch(self, limit: int, exclude: Iterable[int] = ()) -> list[PendingMessage]:
-        """Unsent messages, critical before bulk, oldest first, skipping those already in flight."""
-        return await self._call(lambda: self._select_unsent(limit, frozenset(exclude)))
+        """Unsent messages not handed out since the last rewind, critical before bulk, oldest first,
+        skipping those in `exclude` (in flight). Empty only when there is nothing more to hand out."""
+        excluded = frozenset(exclude)
+        while True:
+            if self._rewind:
+                self._rewind = False
+                self._cursors = {p: 0 for p in Priority}
+                self._backlog = True
+                for queue in self._fresh.values():
+                    queue.clear()
+            if self._backlog:
+                rows, exhausted = await self._read(lambda: self._select_unsent(limit))
+                self._backlog = not exhausted
+            else:
+                rows = self._take_fresh(limit)
+                exhausted = not rows
+            out = [m for m in rows if m.row_id not in excluded]
+            if out or (exhausted and not self._backlog and not self._rewind):
+                return out
 
     def mark_sent(self, row_ids: list[int]) -> asyncio.Future[None]:
         """Record PUBACKs with the next group commit; the future resolves once committed. Not fsync-critical:
@@ -267,6 +351,7 @@ class Outbox:
         await self._acks.flush()
         count = await self._call(lambda: self._requeue(stream, ranges))
         if count:
+            self.rewind()
             self.changed.set()
         return count
 
@@ -279,4 +364,8 @@ class Outbox:
         if self._db is not None:
             db, self._db = self._db, None
             await self._call(db.close)
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await self._read(reader.close)
         self._executor.shutdown(wait=True)
+        self._reader_executor.shutdown(wait=True)

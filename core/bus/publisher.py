@@ -21,7 +21,6 @@ from ..events import (
     Envelope,
     EventBody,
     NodeStatus,
-    Priority,
     ReplayRequest,
     make_envelope,
     replay_topic,
@@ -52,7 +51,6 @@ class EventPublisher:
         self._failure: BrokerRefused | None = None
         self._tasks: list[asyncio.Task] = []
         self._started = time.monotonic()
-        self.connected = asyncio.Event()
 
     # ------------------------------------------------------------------------------------ public API
 
@@ -173,7 +171,6 @@ class EventPublisher:
         online = self._presence("online")
         await client.publish(online.topic, online.to_json(), qos=1, retain=True)
         await client.subscribe(replay_topic(self.config.site_id, self.config.node_id), qos=1)
-        self.connected.set()
         tasks = [
             asyncio.create_task(self._pump(client)),
             asyncio.create_task(self._serve_replays(client)),
@@ -182,7 +179,6 @@ class EventPublisher:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            self.connected.clear()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -198,8 +194,10 @@ class EventPublisher:
         window = asyncio.Semaphore(self.config.max_inflight)
         senders: set[asyncio.Task] = set()
         self._inflight.clear()
+        outbox.rewind()  # a new connection: everything unsent goes, whatever was handed out before
         try:
             while True:
+                await asyncio.sleep(0)  # let ready commits land, so one read picks up all of them
                 outbox.changed.clear()
                 batch = await outbox.next_batch(self.config.max_inflight, exclude=self._inflight)
                 if not batch:
@@ -229,12 +227,15 @@ class EventPublisher:
             log.debug("publish of outbox row %d not confirmed (%s); will resend", message.row_id, exc)
             window.release()
             self._inflight.discard(message.row_id)
+            outbox.rewind()
             outbox.changed.set()
             return
         window.release()
         # Stay excluded from the pump's selection until the sent mark is committed, or it would go twice.
-        await outbox.mark_sent([message.row_id])
-        self._inflight.discard(message.row_id)
+        outbox.mark_sent([message.row_id]).add_done_callback(lambda _: self._sent(message.row_id))
+
+    def _sent(self, row_id: int) -> None:
+        self._inflight.discard(row_id)
         self._progress.set()
 
     async def _serve_replays(self, client: aiomqtt.Client) -> None:
