@@ -84,6 +84,8 @@ class TrafficSceneSampler:
         for index in rng.permutation(len(self.connections))[: rng.integers(0, 6)]:
             path = self.connections[index].path
             cls, size = self._vehicle(rng)
+            if path.length <= size[0]:  # a long vehicle does not fit on a short turning path
+                continue
             candidate = self._on_path(path, rng.uniform(size[0], path.length), cls, size, rng)
             if not any(_overlap(candidate, other) for other in placed):
                 placed.append(candidate)
@@ -185,7 +187,7 @@ def _render_in_worker(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def write_dataset(out: Path, counts: dict[str, int], seed: int, workers: int, resolution: tuple[int, int]) -> Path:
     """Render every split into `out` and return the data.yaml path."""
-    writer = YoloDatasetWriter(out, list(VEHICLE_CLASSES))
+    writer = YoloDatasetWriter(out, list(VEHICLE_CLASSES), min_box_px=10.0)  # < 5 px at the 640 model input
     layout = IntersectionLayout()
     # Each split draws from its own seed; test also from its own pose.
     split_seeds = {"train": seed, "val": seed + 1, "test": seed + 2}
