@@ -13,10 +13,10 @@ from ..models import MODELS_DIR
 
 HEADER = """# Shipped models
 
-Detectors built by this project from its own renderings (no downloaded weights). Each was trained from scratch with
-Ultralytics YOLOv8n on a labelled set rendered by the app's simulator, exported to ONNX (opset 17, static
-1x3x640x640), and evaluated on a **held-out** split rendered from another seed{pose}. mAP figures are Ultralytics'
-`val` on the exported ONNX file (conf 0.001, IoU 0.6).
+Detectors built by this project from its own renderings (no downloaded weights). Each was trained from scratch
+with Ultralytics YOLOv8n on a labelled set rendered by the app's simulator, exported to ONNX (opset 17, static
+1x3x640x640), and evaluated on a **held-out** split. mAP figures are Ultralytics' `val` on the exported ONNX file
+(conf 0.001, IoU 0.6).
 
 Rebuild one end to end (renders, trains, exports, evaluates and rewrites this page; needs `pip install -e
 '.[train]'` and preferably a GPU):
@@ -35,9 +35,10 @@ def section(summary: dict) -> str:
 ## `{summary['model']}` ({summary['app']})
 
 - Architecture: {summary['architecture']}, input {summary['imgsz']}x{summary['imgsz']}, {summary['epochs']} epochs on
-  {summary['train_images']} rendered images ({summary['train_seconds']:.0f} s on GPU `{summary['device']}`,
-  rendering {summary['render_seconds']:.0f} s); ONNX {summary['onnx_bytes'] / 1e6:.1f} MB.
-- Held-out test split: **mAP50 {summary['map50']:.3f}, mAP50-95 {summary['map50_95']:.3f}**.
+  {summary['train_images']} rendered images ({summary['train_seconds']:.0f} s on {summary['device']}, rendering
+  {summary['render_seconds']:.0f} s); ONNX {summary['onnx_bytes'] / 1e6:.1f} MB.
+- Held-out: {summary.get('held_out', 'test split rendered from another seed')}.
+- Held-out figures: **mAP50 {summary['map50']:.3f}, mAP50-95 {summary['map50_95']:.3f}**.
 - Rebuild: `{summary['rebuild']}`
 
 | class | mAP50 | mAP50-95 |
@@ -48,7 +49,7 @@ def section(summary: dict) -> str:
 
 def write_readme(models_dir: Path = MODELS_DIR) -> Path:
     summaries = [json.loads(p.read_text()) for p in sorted(models_dir.glob("*.json"))]
-    text = HEADER.format(pose=" (and, for traffic, another camera pose)")
+    text = HEADER
     text += "".join(section(s) for s in summaries)
     path = models_dir / "README.md"
     path.write_text(text)
