@@ -3,7 +3,6 @@ a command of the main app)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from pathlib import Path
@@ -61,8 +60,7 @@ def ingest(
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, stop.set)
         # Without a broker URL this connects to the embedded broker that the main job runs on the same box.
         report = await run_ingest(bus_config, store_config, name=name, group=group,
                                   state_path=state or Path(f"{name}-state.sqlite"), stop=stop)
