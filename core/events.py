@@ -194,7 +194,7 @@ def decode_event(payload: bytes, topic: str | None = None) -> Envelope[EventBody
 
 # ----------------------------------------------------------------------------------------------- kinds
 
-class VehicleClass(str, enum.Enum):
+class VehicleClass(enum.StrEnum):
     car = "car"
     truck = "truck"
     bus = "bus"
@@ -234,7 +234,7 @@ class Crossing(EventBody):
     speed_kmh: NonNegative | None = None
 
 
-class SignalColour(str, enum.Enum):
+class SignalColour(enum.StrEnum):
     red = "red"
     red_amber = "red_amber"
     amber = "amber"
