@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import typer
 
+from edgesight.apps.traffic.control.command import controller_command
 from edgesight.apps.traffic.evaluate.command import evaluate_command
 from edgesight.apps.traffic.sim.scenarios_command import scenarios_command
 
@@ -13,3 +14,4 @@ app = typer.Typer(
 )
 app.command("scenarios")(scenarios_command)
 app.command("evaluate")(evaluate_command)
+app.command("controller")(controller_command)

@@ -61,6 +61,7 @@ class SumoRun:
         ]
         if num_clients > 1:
             self._command += ["--num-clients", str(num_clients)]
+        self._num_clients = num_clients
         self._port = port
         self._label = f"edgesight-{next(_labels)}"
         self.api: Any = None
@@ -89,6 +90,9 @@ class SumoRun:
 
             traci.start(self._command, port=self._port, label=self._label)
             self.api = traci.getConnection(self._label)
+            if self._num_clients > 1:
+                # This client steps first; the others join with orders 2, 3, ... (traci.init + setOrder).
+                self.api.setOrder(1)
         self._reader = VehicleStateReader(self.api)
         return self
 
