@@ -122,8 +122,11 @@ class SumoRun:
         return self.api.simulation.getMinExpectedNumber() == 0
 
     def step(self) -> float:
-        """Advance one step; returns the new simulation time in seconds."""
+        """Advance one step; returns the new simulation time in seconds. Step through here rather than
+        `api.simulationStep()`, so that vehicles departing in this step are subscribed for `vehicle_states()`."""
         self.api.simulationStep()
+        if self._reader is not None:
+            self._reader.subscribe_departed()
         return self.time
 
     def vehicle_states(self) -> list[VehicleState]:

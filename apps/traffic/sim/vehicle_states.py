@@ -45,17 +45,21 @@ class VehicleState:
 class VehicleStateReader:
     """Subscribes each vehicle as it departs and turns the subscription results into VehicleStates.
 
-    `api` is the libsumo module or a traci connection: both expose the same domain objects."""
+    `api` is the libsumo module or a traci connection: both expose the same domain objects.
+    `subscribe_departed()` must run after every simulation step (SumoRun.step does it); `read()` may run
+    at any step, e.g. only at camera frames."""
 
     def __init__(self, api: Any) -> None:
         self._api = api
 
-    def read(self) -> list[VehicleState]:
-        vehicles = self._api.vehicle
+    def subscribe_departed(self) -> None:
         # Subscribing also answers at once, so a vehicle appears in the step it departs.
         for vehicle_id in self._api.simulation.getDepartedIDList():
-            vehicles.subscribe(vehicle_id, _VARIABLES)
-        return [_state(vehicle_id, values) for vehicle_id, values in vehicles.getAllSubscriptionResults().items()]
+            self._api.vehicle.subscribe(vehicle_id, _VARIABLES)
+
+    def read(self) -> list[VehicleState]:
+        results = self._api.vehicle.getAllSubscriptionResults()
+        return [_state(vehicle_id, values) for vehicle_id, values in results.items()]
 
 
 def _state(vehicle_id: str, values: dict[int, Any]) -> VehicleState:
