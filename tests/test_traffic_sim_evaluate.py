@@ -42,3 +42,13 @@ def test_evaluate_command_rejects_an_unknown_scenario() -> None:
     result = CliRunner().invoke(app, ["evaluate", "--scenario", "nope"])
     assert result.exit_code == 2
     assert "unknown; choose one of" in result.output
+
+
+def test_evaluate_runs_on_a_users_own_network_and_routes(surge_scenario: Scenario) -> None:
+    # The bundled files stand in for a user's: only the .net.xml and .rou.xml are given, nothing else.
+    result = CliRunner().invoke(app, ["evaluate", "--net", str(surge_scenario.net_file),
+                                      "--routes", str(surge_scenario.route_files[0]), "--seeds", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {c["controller"]: c for c in json.loads(result.output)["controllers"]}
+    assert set(rows) == {"SUMO fixed-time", "SUMO actuated", "SUMO delay_based"}
+    assert rows["SUMO actuated"]["mean_time_loss_s"]["mean"] < rows["SUMO fixed-time"]["mean_time_loss_s"]["mean"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,11 +13,13 @@ from edgesight.apps.traffic.evaluate.evaluation import SEEDS, evaluate
 from edgesight.apps.traffic.sim.scenario import Scenario, load_scenario
 
 
-def scenario_from_options(scenario: Optional[str], net: Optional[Path], routes: Optional[list[Path]]) -> Scenario:
+def scenario_from_options(scenario: Optional[str], net: Optional[Path], routes: Optional[list[Path]],
+                          program_dir: Path) -> Scenario:
+    """The bundled scenario, or the user's network and routes with SUMO's programs built into `program_dir`."""
     if net is not None:
         if not routes:
             raise typer.BadParameter("--net needs at least one --routes file (the demand to run on it)")
-        return Scenario.from_files(net, list(routes))
+        return Scenario.from_files(net, list(routes)).with_sumo_programs(program_dir)
     return load_scenario(scenario or "balanced")
 
 
@@ -36,9 +39,10 @@ def evaluate_command(
         raise typer.BadParameter("--seeds and --workers must be at least 1")
     if controller is not None and controller not in ALGORITHMS:
         raise typer.BadParameter(f"--controller {controller!r}: unknown; choose one of {', '.join(ALGORITHMS)}")
-    try:
-        chosen = scenario_from_options(scenario, net, routes)
-    except (ValueError, FileNotFoundError) as error:
-        raise typer.BadParameter(str(error)) from None
-    table = evaluate(chosen, controller, seeds=range(SEEDS[0], SEEDS[0] + seeds), workers=workers)
+    with tempfile.TemporaryDirectory(prefix="edgesight-programs-") as program_dir:
+        try:
+            chosen = scenario_from_options(scenario, net, routes, Path(program_dir))
+        except (ValueError, FileNotFoundError, RuntimeError) as error:
+            raise typer.BadParameter(str(error)) from None
+        table = evaluate(chosen, controller, seeds=range(SEEDS[0], SEEDS[0] + seeds), workers=workers)
     typer.echo(json.dumps(table.as_json(), indent=2) if as_json else table.as_text())

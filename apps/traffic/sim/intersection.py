@@ -5,12 +5,10 @@ The junction sits at (0, 0) with north up, so SUMO coordinates are metres east/n
 """
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 
-from edgesight.apps.traffic.sim.sumo_home import sumo_binary
+from edgesight.apps.traffic.sim.tls_programs import run_netconvert, write_tls_programs
 
 # Clockwise compass order: seen from an arm, the next arm clockwise is where a left turn goes,
 # the one opposite is straight on and the last one is the right turn (right-hand traffic).
@@ -67,21 +65,18 @@ class FourArmIntersection:
                     )
         return "<connections>\n" + "\n".join(rows) + "\n</connections>\n"
 
-    def netconvert_args(self, name: str, net_file: str, tls_type: str) -> list[str]:
+    def netconvert_inputs(self, name: str) -> list[str]:
         """netconvert arguments with file names relative to the scenario folder, so the generated files do not
         record where they were built."""
         return [
-            sumo_binary("netconvert"),
             "--node-files", f"{name}.nod.xml",
             "--edge-files", f"{name}.edg.xml",
             "--connection-files", f"{name}.con.xml",
             "--no-turnarounds", "true",
             "--offset.disable-normalization", "true",
-            "--tls.default-type", tls_type,
             "--tls.cycle.time", str(self.cycle_s),
             "--tls.yellow.time", str(self.yellow_s),
             "--tls.allred.time", str(self.all_red_s),
-            "--output-file", net_file,
         ]
 
     def build(self, folder: Path, name: str = "intersection") -> Path:
@@ -92,27 +87,7 @@ class FourArmIntersection:
         (folder / f"{name}.nod.xml").write_text(self.nodes_xml())
         (folder / f"{name}.edg.xml").write_text(self.edges_xml())
         (folder / f"{name}.con.xml").write_text(self.connections_xml())
-        _run(self.netconvert_args(name, f"{name}.net.xml", "static"), folder)
-        for tls_type in ("actuated", "delay_based"):
-            variant = f".{name}.{tls_type}.net.xml"
-            _run(self.netconvert_args(name, variant, tls_type), folder)
-            (folder / f"{name}.tls_{tls_type}.add.xml").write_text(_tls_program_additional(folder / variant, tls_type))
-            (folder / variant).unlink()
+        inputs = self.netconvert_inputs(name)
+        run_netconvert([*inputs, "--tls.default-type", "static", "--output-file", f"{name}.net.xml"], folder)
+        write_tls_programs(inputs, folder, name)
         return folder / f"{name}.net.xml"
-
-
-def _run(args: list[str], folder: Path) -> None:
-    result = subprocess.run(args, capture_output=True, text=True, cwd=folder)
-    if result.returncode != 0:
-        raise RuntimeError(f"netconvert failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
-
-
-def _tls_program_additional(net_file: Path, program_id: str) -> str:
-    """The tlLogic elements of a compiled net, verbatim, under their own programID: loaded after the net such a
-    program becomes the active one, so one .net.xml serves every SUMO controller type."""
-    rows = []
-    for tl_logic in ElementTree.parse(net_file).getroot().iter("tlLogic"):
-        tl_logic.set("programID", program_id)
-        ElementTree.indent(tl_logic, space="    ", level=1)
-        rows.append("    " + ElementTree.tostring(tl_logic, encoding="unicode").strip())
-    return "<additional>\n" + "\n".join(rows) + "\n</additional>\n"

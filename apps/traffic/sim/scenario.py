@@ -5,10 +5,11 @@ Bundled scenarios live in apps/traffic/scenarios/ (written by `python -m edgesig
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from edgesight.apps.traffic.sim.demand import DEMAND_SETS
+from edgesight.apps.traffic.sim.tls_programs import write_tls_programs
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 NETWORK_NAME = "intersection"
@@ -35,6 +36,13 @@ class Scenario:
             if not path.is_file():
                 raise FileNotFoundError(f"scenario file {path}: does not exist; give an existing .net.xml/.rou.xml")
         return cls(name=name or net.name.removesuffix(".net.xml"), net_file=net, route_files=routes)
+
+    def with_sumo_programs(self, folder: Path) -> Scenario:
+        """This scenario plus SUMO's actuated and delay_based programs, rebuilt by netconvert from its network
+        into `folder` (for a user's network, which comes with its fixed-time program only)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        inputs = ["--sumo-net-file", str(self.net_file.resolve()), "--tls.rebuild", "true"]
+        return replace(self, program_files=write_tls_programs(inputs, folder, self.name))
 
     @property
     def programs(self) -> tuple[str, ...]:
