@@ -48,7 +48,7 @@ def test_verdicts_over_mqtt_divert_the_defective_parts_once(tmp_path, mosquitto,
                 results.append(result)
                 futures.append(asyncio.run_coroutine_threadsafe(verdicts.publish(result), loop))
 
-            tracker = PartTracker(CLASS_NAMES, config.tracking, frame_size=(640, 480), speed_px_s=800 * 1.6)
+            tracker = PartTracker(CLASS_NAMES, config.tracking, frame_size=(640, 480), speed_px_s=config.belt.speed_mm_s * config.camera.px_per_mm)
             sink = InspectionSink(tracker, VerdictAggregator(config.verdict, config.camera, "lineA"), on_result)
             source = SimulatedLineSource(camera, fps=10.0, seconds=SECONDS, pace=True, clock=clock)
             rng = np.random.default_rng(0)
@@ -82,7 +82,8 @@ def test_verdicts_over_mqtt_divert_the_defective_parts_once(tmp_path, mosquitto,
 
     diverter, service, results, seen = asyncio.run(scenario())
     defective = {p.spec.part_id for p in inspection_line.parts_passed(800.0, 0.0, SECONDS + 1.2) if p.spec.defective}
-    judged = {p.spec.part_id for p in inspection_line.parts_passed(263.0, 0.0, SECONDS)}
+    leaves_view_mm = config.camera.width / 2 / config.camera.px_per_mm + 63.0
+    judged = {p.spec.part_id for p in inspection_line.parts_passed(leaves_view_mm, 0.0, SECONDS)}
     hits = [s.hit for s in diverter.strokes]
     assert len(hits) == len(set(hits)), "a part was struck twice"
     assert None not in hits, "a stroke hit empty belt"

@@ -20,7 +20,7 @@ def test_render_records_video_and_truth(tmp_path) -> None:
     assert (tmp_path / "video.mp4").stat().st_size > 0
     assert len((tmp_path / "frames.jsonl").read_text().splitlines()) == 11
     parts = json.loads((tmp_path / "parts.json").read_text())
-    assert parts["camera"]["px_per_mm"] == 1.6 and parts["line"]["seed"] == 2
+    assert parts["camera"]["px_per_mm"] == 2.4 and parts["line"]["seed"] == 2
 
 
 def test_judge_gives_one_verdict_per_image(tmp_path) -> None:

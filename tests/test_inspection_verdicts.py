@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import supervision as sv
 
-from edgesight.apps.inspection.classes import CLASS_ID, CLASS_NAMES
+from edgesight.apps.inspection.classes import CLASS_ID, CLASS_NAMES, DEFECT_CLASSES
 from edgesight.apps.inspection.config import InspectionConfig, TrackingConfig, VerdictConfig
 from edgesight.apps.inspection.part_tracker import PartTracker
 from edgesight.apps.inspection.sim.line_source import SimulatedLineSource
@@ -57,8 +57,7 @@ def test_one_verdict_per_part_and_reject_exactly_the_defective(inspection_line, 
 
 
 def test_single_frame_glitch_does_not_reject() -> None:
-    config = VerdictConfig()
-    assert config.classes["crack"].min_frames == 2
+    config = VerdictConfig(classes={c: {"confidence": 0.5, "min_frames": 2} for c in DEFECT_CLASSES})
     tracker = PartTracker(CLASS_NAMES, TrackingConfig(), frame_size=(640, 480), speed_px_s=1280.0)
     results: list[PartResult] = []
     sink = InspectionSink(tracker, VerdictAggregator(config, InspectionConfig().camera, "t", run_id="r"), results.append)

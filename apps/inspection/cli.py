@@ -61,7 +61,7 @@ def render(
     cfg = _load(config)
     try:
         line = ConveyorSimulator(LineSpec(rate_hz=rate, belt_speed_mps=speed, diverter_mm=cfg.belt.diverter_mm,
-                                          defect_share=defect_share, seed=seed))
+                                          belt_width_mm=cfg.belt.width_mm, defect_share=defect_share, seed=seed))
         camera = ConveyorCamera(line, cfg.camera.width, cfg.camera.height, cfg.camera.px_per_mm, seed=seed)
     except ValueError as exc:
         raise _fail(str(exc)) from None
@@ -178,7 +178,7 @@ def evaluate(
         cfg = cfg.model_copy(update={"belt": cfg.belt.model_copy(update={"speed_mps": speed})})
     try:
         line = LineSpec(rate_hz=rate, belt_speed_mps=cfg.belt.speed_mps, diverter_mm=cfg.belt.diverter_mm,
-                        defect_share=defect_share, seed=seed)
+                        belt_width_mm=cfg.belt.width_mm, defect_share=defect_share, seed=seed)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     report = LineEvaluation(cfg, line, _model(model), seconds=seconds, fps=fps, seed=seed, broker_url=broker,

@@ -20,7 +20,7 @@ class CameraCalibration(BaseModel):
 
     width: Annotated[int, Field(gt=0)] = 640
     height: Annotated[int, Field(gt=0)] = 480
-    px_per_mm: Positive = 1.6
+    px_per_mm: Positive = 2.4  # the scale the shipped detector was trained at (+-15 %)
 
     def belt_mm(self, x_px: float) -> float:
         """Position along the belt (mm downstream of the camera axis) of image column x_px."""
@@ -32,6 +32,7 @@ class BeltGeometry(BaseModel):
 
     speed_mps: Positive = 0.8
     diverter_mm: Positive = 800.0  # diverter line, downstream of the camera axis
+    width_mm: Positive = 190.0  # usable belt width, all of it in the camera's view
 
     @property
     def speed_mm_s(self) -> float:
@@ -51,8 +52,8 @@ class TrackingConfig(BaseModel):
 class ClassThreshold(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    confidence: Fraction = 0.5  # a frame counts as evidence of this defect at or above this confidence
-    min_frames: Annotated[int, Field(ge=1)] = 2  # frames of evidence needed (fewer if the part was seen less)
+    confidence: Fraction = 0.15  # a frame counts as evidence of this defect at or above this confidence
+    min_frames: Annotated[int, Field(ge=1)] = 1  # frames of evidence needed (fewer if the part was seen less)
 
 
 class VerdictConfig(BaseModel):

@@ -23,7 +23,7 @@ class LineSpec:
     rate_hz: float = 4.0  # parts entering per second
     belt_speed_mps: float = 0.8
     diverter_mm: float = 800.0  # diverter line, downstream of the camera axis
-    belt_width_mm: float = 280.0
+    belt_width_mm: float = 190.0
     entry_jitter: float = 0.1  # each entry may shift by this fraction of the nominal gap
     defect_share: float = 0.1
     lead_in_mm: float = 350.0  # where the first part's centre is at time 0, upstream of the camera axis

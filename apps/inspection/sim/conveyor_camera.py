@@ -14,7 +14,7 @@ from .scene import FrameTruth, SceneComposer
 class ConveyorCamera:
     """A fixed camera looking straight down, its optical axis across the belt at x = 0, image +x downstream."""
 
-    def __init__(self, line: ConveyorSimulator, width: int = 640, height: int = 480, px_per_mm: float = 1.6,
+    def __init__(self, line: ConveyorSimulator, width: int = 640, height: int = 480, px_per_mm: float = 2.4,
                  exposure_s: float = 0.002, seed: int = 0) -> None:
         if line.line.belt_width_mm * px_per_mm > height * 1.05:
             raise ValueError(f"a {line.line.belt_width_mm} mm belt at {px_per_mm} px/mm does not fit {height} px: "

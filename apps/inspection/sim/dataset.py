@@ -33,7 +33,7 @@ _SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
 class RandomSceneSettings:
     width: int = 640
     height: int = 480
-    px_per_mm: float = 1.6  # 640 px cover 400 mm of belt
+    px_per_mm: float = 2.4  # 640 px cover 267 mm of belt
     defect_share: float = 0.6  # training wants many defect examples; the line itself runs with a far lower share
     empty_share: float = 0.05  # frames of bare belt, so the detector learns the belt is not a part
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--width", type=int, default=640)
     p.add_argument("--height", type=int, default=480)
-    p.add_argument("--px-per-mm", type=float, default=1.6)
+    p.add_argument("--px-per-mm", type=float, default=2.4)
     p.add_argument("--defect-share", type=float, default=0.6, help="fraction of parts that carry defects")
     a = p.parse_args(argv)
     for name in ("train", "val", "test"):
