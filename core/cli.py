@@ -10,7 +10,12 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..apps.demo import demo
+from ..apps.inspection.cli import app as inspection_app
+from ..apps.traffic.cli import app as traffic_app
+from .bus.cli import bench_bus
 from .models import bundled_model
+from .store.cli import ingest
 
 app = typer.Typer(
     name="edgesight",
@@ -21,6 +26,11 @@ app = typer.Typer(
 )
 bench_app = typer.Typer(help="Benchmarks: figures to compare as ratios within one run.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(traffic_app, name="traffic", help="Traffic: counts, queues and adaptive signal control from cameras.")
+app.add_typer(inspection_app, name="inspection", help="Inspection: defects on a conveyor, verdicts, rejects.")
+app.command("ingest")(ingest)
+app.command("demo")(demo)
+bench_app.command("bus")(bench_bus)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -130,7 +140,7 @@ def export(
     nms: Annotated[bool, typer.Option(help="put NMS in the graph ([N, 300, 6] output)")] = False,
     opset: Annotated[int, typer.Option(help="ONNX opset")] = 17,
 ) -> None:
-    """Export Ultralytics .pt weights to ONNX for EdgeSight (needs the `train` extra: pip install 'edgesight[train]')."""
+    """Export Ultralytics .pt weights to ONNX for EdgeSight (needs the train extra, see README)."""
     import os
 
     os.environ.setdefault("YOLO_OFFLINE", "1")

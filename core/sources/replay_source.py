@@ -60,15 +60,19 @@ class ReplaySource(VideoSource):
         with self._lock:
             if self._closed.is_set() or self._state is not SourceState.CONNECTED:
                 return None
+            started = time.monotonic()
             item = self._next_image()
+            decode_s = time.monotonic() - started
             if item is None:
                 return None
         image, media_ts = item
         if self.pace and not self._clock.wait(media_ts):
             return None
+        # A replayed frame is "captured" when its clock releases it; its decode is dated just before that, so
+        # the decode stage shows what decoding cost without the pacing wait in it.
         now, wall = time.monotonic(), time.time()
         self._meter.tick(now)
-        return self._deliver(CapturedImage(image, now, wall, now, media_ts))
+        return self._deliver(CapturedImage(image, now - decode_s, wall - decode_s, now, media_ts))
 
     def _next_image(self) -> MediaImage | None:
         if self._pending is not None:
