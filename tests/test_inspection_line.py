@@ -27,7 +27,7 @@ def test_parts_enter_at_the_set_rate_and_never_touch(inspection_line: ConveyorSi
     passed = inspection_line.parts_passed(0.0, 0.0, 30.0)
     assert abs(len(passed) - 4.0 * 30) <= 2
     t = np.array([p.t_axis for p in passed])
-    assert (np.diff(t) * 800.0 >= 136.0).all()
+    assert (np.diff(t) * inspection_line.line.speed_mm_s >= 136.0).all()
     defective = np.mean([p.spec.defective for p in passed])
     assert 0.2 < defective < 0.45
 
@@ -35,7 +35,7 @@ def test_parts_enter_at_the_set_rate_and_never_touch(inspection_line: ConveyorSi
 def test_pixels_change_only_where_the_truth_has_parts(inspection_camera) -> None:
     # The belt texture loops every 4 frame widths, so frames `loop` seconds apart show the same belt; rendered with
     # the same frame index (same noise and flicker) they may differ only around the parts of either frame.
-    loop = inspection_camera.belt.texture.shape[1] / (800.0 * inspection_camera.px_per_mm)
+    loop = inspection_camera.belt.texture.shape[1] / (inspection_camera.line.line.speed_mm_s * inspection_camera.px_per_mm)
     for t in (1.0, 1.37, 2.2):
         a, truth_a = inspection_camera.capture(t, 0)
         b, truth_b = inspection_camera.capture(t + loop, 0)
@@ -54,7 +54,7 @@ def test_parts_move_at_belt_speed_in_the_truth(inspection_camera) -> None:
     dt = 1 / 15
     _, first = inspection_camera.capture(1.5, 0)
     _, second = inspection_camera.capture(1.5 + dt, 1)
-    expected = 800.0 * dt * inspection_camera.px_per_mm
+    expected = inspection_camera.line.line.speed_mm_s * dt * inspection_camera.px_per_mm
     for pid in set(first.part_id.tolist()) & set(second.part_id.tolist()):
         a = first.xyxy[(first.part_id == pid) & (first.class_id == PART)][0]
         b = second.xyxy[(second.part_id == pid) & (second.class_id == PART)][0]

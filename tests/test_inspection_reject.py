@@ -18,8 +18,8 @@ from edgesight.apps.inspection.sim.diverter import SimulatedDiverter
 BELT = BeltGeometry(speed_mps=0.8, diverter_mm=800.0)
 
 
-def scheduler(lead: float = 0.0) -> RejectScheduler:
-    return RejectScheduler(BELT, ControllerConfig(actuation_lead_s=lead, remember_s=60.0))
+def scheduler(lead: float = 0.0, belt: BeltGeometry = BELT) -> RejectScheduler:
+    return RejectScheduler(belt, ControllerConfig(actuation_lead_s=lead, remember_s=60.0))
 
 
 def test_fire_time_is_travel_from_capture_position() -> None:
@@ -77,7 +77,8 @@ def test_controller_fires_on_time_once_and_alarms_late(inspection_line: Conveyor
         async def raise_alarm(alarm) -> None:
             alarms.append(alarm)
 
-        controller = RejectController(scheduler(), diverter, raise_alarm)
+        belt = BeltGeometry(speed_mps=inspection_line.line.belt_speed_mps, diverter_mm=inspection_line.line.diverter_mm)
+        controller = RejectController(scheduler(belt=belt), diverter, raise_alarm)
         # Parts 1 and 2 are judged the moment their centre is 150 mm past the camera axis (well before the diverter).
         for k in (1, 2):
             part = inspection_line.part(k)
@@ -88,7 +89,7 @@ def test_controller_fires_on_time_once_and_alarms_late(inspection_line: Conveyor
             await controller.handle(notice)  # QoS 1 redelivery
         # Part 0's verdict only arrives after it passed the diverter.
         part0 = inspection_line.part(0)
-        await asyncio.sleep(max(part0.time_at(800.0) - clock.sim_now(), 0) + 0.02)
+        await asyncio.sleep(max(part0.time_at(inspection_line.line.diverter_mm) - clock.sim_now(), 0) + 0.02)
         await controller.handle(VerdictNotice("line-0", True, clock.wall_at(part0.time_at(150.0)), 150.0))
         await controller.settle()
         return diverter, controller, alarms

@@ -160,7 +160,9 @@ def evaluate(
     rate: Annotated[float, typer.Option(help="parts entering per second")] = 4.0,
     seconds: Annotated[float, typer.Option(help="length of the run")] = 60.0,
     speed: Annotated[Optional[float], typer.Option(help="belt speed, m/s (default: the config's)")] = None,
-    fps: Annotated[float, typer.Option(help="camera frame rate")] = 15.0,
+    fps: Annotated[float, typer.Option(help="camera frame rate (the simulated camera renders on the same CPU as "
+                                          "the detector: frames beyond what inference keeps up with only steal it "
+                                          "time)")] = 8.0,
     defect_share: Annotated[float, typer.Option(help="fraction of defective parts")] = 0.1,
     seed: Annotated[int, typer.Option(help="line seed")] = 0,
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX defect model")] = None,

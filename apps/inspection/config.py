@@ -30,7 +30,7 @@ class CameraCalibration(BaseModel):
 class BeltGeometry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    speed_mps: Positive = 0.8
+    speed_mps: Positive = 0.7
     diverter_mm: Positive = 800.0  # diverter line, downstream of the camera axis
     width_mm: Positive = 190.0  # usable belt width, all of it in the camera's view
 
@@ -46,7 +46,7 @@ class TrackingConfig(BaseModel):
     part_confidence: Fraction = 0.4  # a part box below this is ignored
     min_iou: Fraction = 0.3  # between the belt-speed prediction and a detection
     max_missed_frames: Annotated[int, Field(ge=0)] = 3  # a part unseen this long while in view is closed
-    min_frames: Annotated[int, Field(ge=1)] = 2  # a track seen fewer times is a false part, never judged
+    min_frames: Annotated[int, Field(ge=1)] = 1  # a track seen fewer times is a false part, never judged
 
 
 class ClassThreshold(BaseModel):

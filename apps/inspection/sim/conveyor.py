@@ -21,7 +21,7 @@ MIN_CLEARANCE_MM = 10.0
 @dataclass(frozen=True, slots=True)
 class LineSpec:
     rate_hz: float = 4.0  # parts entering per second
-    belt_speed_mps: float = 0.8
+    belt_speed_mps: float = 0.7
     diverter_mm: float = 800.0  # diverter line, downstream of the camera axis
     belt_width_mm: float = 190.0
     entry_jitter: float = 0.1  # each entry may shift by this fraction of the nominal gap
