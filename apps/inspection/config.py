@@ -47,6 +47,7 @@ class TrackingConfig(BaseModel):
     min_iou: Fraction = 0.3  # between the belt-speed prediction and a detection
     max_missed_frames: Annotated[int, Field(ge=0)] = 3  # a part unseen this long while in view is closed
     min_frames: Annotated[int, Field(ge=1)] = 1  # a track seen fewer times is a false part, never judged
+    min_visible_share: Fraction = 0.4  # a part with less than this left in view downstream is judged now
 
 
 class ClassThreshold(BaseModel):

@@ -150,10 +150,13 @@ class PartTracker:
             track.best_crops[defect] = (confidence, frame.image[y0:y1, x0:x1].copy())
 
     def _close_departed(self, t_capture: float) -> list[PartTrack]:
+        """Close parts that no later frame can show usefully: less than `min_visible_share` of the part is left in
+        view downstream (every frame of wait is latency the reject deadline pays for), or unseen too long."""
         gone, kept = [], []
         for track in self.active:
-            left_view = track.predict(t_capture, self.speed_px_s)[0] >= self.width
-            (gone if left_view or track.missed > self.config.max_missed_frames else kept).append(track)
+            x0, _, x1, _ = track.predict(t_capture, self.speed_px_s)
+            leaving = (self.width - x0) < self.config.min_visible_share * (x1 - x0)
+            (gone if leaving or track.missed > self.config.max_missed_frames else kept).append(track)
         self.active = kept
         return self._judgeable(gone)
 
