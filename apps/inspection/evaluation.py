@@ -20,7 +20,7 @@ from edgesight.core.bus.mosquitto import MosquittoProcess
 from edgesight.core.bus.publisher import EventPublisher
 from edgesight.core.detect import Detector
 from edgesight.core.metrics import LatencyRecorder
-from edgesight.core.pipeline import Pipeline
+from edgesight.core.pipeline import Pipeline, PipelineStats
 
 from .config import InspectionConfig
 from .controller_service import ControllerService
@@ -134,10 +134,10 @@ class LineEvaluation:
         controller_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await controller_task
-        return self._score(simulator, diverter, service, stats, latency, sink)
+        return self._score(simulator, diverter, service, stats, latency)
 
-    def _score(self, simulator: ConveyorSimulator, diverter: SimulatedDiverter, service: ControllerService, stats,
-               latency: LatencyRecorder, sink: InspectionSink) -> EvaluationReport:
+    def _score(self, simulator: ConveyorSimulator, diverter: SimulatedDiverter, service: ControllerService,
+               stats: PipelineStats, latency: LatencyRecorder) -> EvaluationReport:
         cfg = self.config
         reach = cfg.camera.width / 2 / cfg.camera.px_per_mm + MAX_PART_EXTENT_MM / 2
         # Entered the view after the start and left it before the end.
@@ -148,7 +148,7 @@ class LineEvaluation:
         escapes = sum(p.spec.part_id not in diverted for p in bad)
         false_rejects = sum(p.spec.part_id in diverted for p in good)
         controller = service.controller
-        decided = [v for o, vs in controller.decision_latency_s.items() for v in vs]
+        decided = [v for values in controller.decision_latency_s.values() for v in values]
         slacks = controller.slack_s
         counts = controller.scheduler.counts
         return EvaluationReport(
