@@ -94,7 +94,7 @@ def test_no_request_sequence_breaks_the_safety_rules(layout: SignalLayout, data:
     _checked_trace(layout, statuses, max_dt=1.0)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_irregular_clock_keeps_the_rules_within_one_step(data: st.DataObject) -> None:
     safety = SafetyLayer(BUNDLED, TIMINGS, FixedTimePlan(BUNDLED.stages, [10.0, 10.0]))
