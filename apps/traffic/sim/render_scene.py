@@ -22,10 +22,14 @@ class SceneRenderer:
         self.road = RoadRenderer(layout, seed=seed)
         self.vehicles = VehicleRenderer()
         self._sky_seed = seed
+        # The empty road depends on the camera alone: a fixed camera's video paints it once.
+        self._roads: dict[PoleCamera, np.ndarray] = {}
 
     def render(self, camera: PoleCamera, vehicles: Vehicles, lighting: Lighting, sensor: SensorNuisance,
                rng: np.random.Generator, props: Sequence[Solid] = ()) -> tuple[np.ndarray, VehicleGroundTruth]:
-        road = self.road.draw(camera, sky_seed=self._sky_seed)
+        road = self._roads.get(camera)
+        if road is None:
+            road = self._roads[camera] = self.road.draw(camera, sky_seed=self._sky_seed)
         # The road is lit like any upward-facing surface, so bodies and their shadows sit in the same light.
         image = (road.astype(np.float32) * lighting.shade(np.array([[0.0, 0.0, 1.0]]))[0]).astype(np.uint8)
         truth = self.vehicles.draw(image, camera, vehicles, lighting, props)

@@ -2,6 +2,7 @@
 compression artefacts."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -36,11 +37,16 @@ class SensorNuisance:
             kernel[self.motion_blur_px // 2] = 1.0 / self.motion_blur_px
             out = cv2.filter2D(out, -1, kernel)
         if self.vignetting > 0:
-            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-            r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
-            out *= (1.0 - self.vignetting * r2 / 2)[..., None]
+            out *= (1.0 - self.vignetting * _corner_distance(h, w) / 2)[..., None]
         if self.noise_sigma > 0:
             out += rng.normal(0, self.noise_sigma, out.shape).astype(np.float32)
         out = np.clip(out, 0, 255).astype(np.uint8)
         ok, encoded = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
         return cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else out
+
+
+@functools.lru_cache(maxsize=8)
+def _corner_distance(h: int, w: int) -> np.ndarray:
+    """Squared distance from the image centre, 1 at the middle of each edge (the same for every frame)."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    return ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .camera import PoleCamera
+from .camera import NEAR_PLANE_M, PoleCamera
 from .render_bodies import FACES, GLASS, Part, body_parts
 from .render_lighting import Lighting
 
 SUBPIXEL = 16  # fillPoly fixed-point scale (shift=4): keeps far, small bodies from snapping to whole pixels
+FACE_NAMES = list(FACES)
+FACE_CORNERS = np.array(list(FACES.values()))
 
 
 @dataclass
@@ -82,6 +84,9 @@ class VehicleRenderer:
         self._shadows(image, camera, vehicles, solids, lighting)
         frame_rect = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
         for index in self._far_to_near(camera, solids):
+            # Most of a 250 m network is outside any one camera's view: skip what cannot put a pixel in the frame.
+            if not in_view(camera, np.concatenate([c for _, c in solids[index]])):
+                continue
             label = index + 1 if index < n else 0
             outlines = []
             for part, corners in solids[index]:
@@ -128,31 +133,39 @@ class VehicleRenderer:
     def _draw_part(self, image: np.ndarray, ids: np.ndarray, label: int, camera: PoleCamera, part: Part,
                    corners: np.ndarray, lighting: Lighting) -> list[np.ndarray]:
         """Paint the camera-facing faces of one part; returns their image outlines."""
-        centroid = corners.mean(axis=0)
+        quads = corners[FACE_CORNERS]  # (6, 4, 3), in FACES order
+        centres = quads.mean(axis=1)
+        a, b = quads[:, 1] - quads[:, 0], quads[:, 3] - quads[:, 0]
+        normals = np.column_stack([a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1], a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+                                   a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]])
+        norms = np.linalg.norm(normals, axis=1)
+        solid = norms >= 1e-9
+        normals[solid] /= norms[solid, None]
+        outward = np.einsum("ij,ij->i", normals, centres - corners.mean(axis=0)) >= 0
+        normals = np.where(outward[:, None], normals, -normals)
+        facing = solid & (np.einsum("ij,ij->i", normals, camera.center - centres) > 0)
+        if not facing.any():
+            return []
+        shades = lighting.shade(normals)
+        # One projection of the 8 corners serves every face unless the part reaches behind the near plane.
+        cam = camera.to_camera(corners)
+        projected = (camera.focal_px * cam[:, :2] / cam[:, 2:3] + np.array([camera.width / 2, camera.height / 2])
+                     if (cam[:, 2] >= NEAR_PLANE_M).all() else None)
         outlines = []
-        for face, index in FACES.items():
-            quad = corners[list(index)]
-            normal = np.cross(quad[1] - quad[0], quad[3] - quad[0])
-            norm = np.linalg.norm(normal)
-            if norm < 1e-9:
-                continue
-            normal /= norm
-            if normal @ (quad.mean(axis=0) - centroid) < 0:
-                normal = -normal
-            if normal @ (camera.center - quad.mean(axis=0)) <= 0:
-                continue
-            outline = camera.project_polygon(quad)
+        for k in np.flatnonzero(facing):
+            face, quad = FACE_NAMES[k], quads[k]
+            outline = projected[FACE_CORNERS[k]] if projected is not None else camera.project_polygon(quad)
             if len(outline) < 3:
                 continue
-            shade = float(lighting.shade(normal[None])[0])
+            shade = float(shades[k])
             self._fill(image, outline, np.array(part.colour) * shade)
             cv2.fillPoly(ids, [np.round(np.clip(outline, -1e5, 1e5)).astype(np.int32)], int(label))
             if face in part.glass:
                 # Window inset from the face edges: what is left of the face reads as pillars and sills.
-                self._decal(image, camera, _sub_quad(quad, 0.1, 0.9, 0.1, 0.88), GLASS, shade, normal)
+                self._decal(image, camera, _sub_quad(quad, 0.1, 0.9, 0.1, 0.88), GLASS, shade, normals[k])
             for decal_face, u0, u1, v0, v1, colour in part.decals:
                 if decal_face == face:
-                    self._decal(image, camera, _sub_quad(quad, u0, u1, v0, v1), colour, shade, normal)
+                    self._decal(image, camera, _sub_quad(quad, u0, u1, v0, v1), colour, shade, normals[k])
             outlines.append(outline)
         return outlines
 
@@ -183,6 +196,8 @@ class VehicleRenderer:
             # Each part casts its own shadow: one hull around a whole tree would fill the gap under its crown.
             for _, corners in solid:
                 cast = corners[:, :2] - corners[:, 2:3] * sun[:2] / sun_z
+                if not in_view(camera, np.column_stack([cast, np.zeros(len(cast))])):
+                    continue
                 ring = cv2.convexHull(cast.astype(np.float32)).reshape(-1, 2)
                 outline = camera.project_polygon(np.column_stack([ring, np.zeros(len(ring))]))
                 if len(outline) >= 3:
@@ -196,6 +211,21 @@ class VehicleRenderer:
         mask = cv2.GaussianBlur(mask, (0, 0), 1.5)
         factor = 1.0 - mask.astype(np.float32) / 255.0 * 0.8
         image[:] = (image.astype(np.float32) * factor[..., None]).astype(np.uint8)
+
+
+def in_view(camera: PoleCamera, points: np.ndarray) -> bool:
+    """Can any polygon over these world points (N, 3) show in the frame? False only when every point lies
+    behind the near plane, or every point lies in front of it and they all project off one side of the frame
+    (then so does their convex hull): culling on it never changes a pixel."""
+    cam = camera.to_camera(points)
+    in_front = cam[:, 2] >= NEAR_PLANE_M
+    if not in_front.any():
+        return False
+    if not in_front.all():
+        return True
+    uv = camera.focal_px * cam[:, :2] / cam[:, 2:3] + np.array([camera.width / 2, camera.height / 2])
+    lo, hi = uv.min(axis=0), uv.max(axis=0)
+    return bool(hi[0] >= -1 and hi[1] >= -1 and lo[0] <= camera.width + 1 and lo[1] <= camera.height + 1)
 
 
 def _sub_quad(quad: np.ndarray, u0: float, u1: float, v0: float, v1: float) -> np.ndarray:
