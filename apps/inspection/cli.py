@@ -195,4 +195,6 @@ def evaluate(
     typer.echo(f"deadline misses {report.deadline_misses}   duplicates ignored {report.duplicates}")
     typer.echo(f"latency capture->actuation command: p50 {report.latency_p50_ms} ms, p99 {report.latency_p99_ms} ms; "
                f"min slack {report.min_slack_ms} ms")
+    typer.echo(f"  of which bus (verdict published -> controller): p50 {report.bus_latency_p50_ms} ms, "
+               f"p99 {report.bus_latency_p99_ms} ms")
     typer.echo(f"pipeline {report.pipeline_fps} fps, {report.frames} frames, {report.frames_dropped} dropped")

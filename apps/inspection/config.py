@@ -44,7 +44,8 @@ class TrackingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     part_confidence: Fraction = 0.4  # a part box below this is ignored
-    min_iou: Fraction = 0.3  # between the belt-speed prediction and a detection
+    min_overlap: Fraction = 0.5  # across the belt, between the belt-speed prediction and a detection
+    edge_tolerance_px: Annotated[float, Field(gt=0)] = 40.0  # how far a part's seen end may be from its prediction
     max_missed_frames: Annotated[int, Field(ge=0)] = 3  # a part unseen this long while in view is closed
     min_frames: Annotated[int, Field(ge=1)] = 1  # a track seen fewer times is a false part, never judged
     min_visible_share: Fraction = 0.4  # a part with less than this left in view downstream is judged now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 from edgesight.core.bus.config import BusConfig
@@ -39,6 +40,7 @@ class ControllerService:
         self.state_path = state_path
         self.controller = RejectController(RejectScheduler(config.belt, config.controller), actuator, self._alarm)
         self.verdicts = 0
+        self.bus_latency_s: list[float] = []  # verdict published by the inspection node -> handled here
         self.ready = asyncio.Event()  # set once subscribed: verdicts published from then on are received
         self._publisher: EventPublisher | None = None
 
@@ -59,4 +61,5 @@ class ControllerService:
                     notice = notice_of(envelope)
                     if notice is not None:
                         self.verdicts += 1
+                        self.bus_latency_s.append(time.time() - envelope.publish_time.timestamp())
                         await self.controller.handle(notice)

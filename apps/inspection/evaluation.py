@@ -55,6 +55,8 @@ class EvaluationReport:
     duplicates: int
     latency_p50_ms: float  # capture of the judged frame -> actuation command committed at the controller
     latency_p99_ms: float
+    bus_latency_p50_ms: float  # of which: verdict published -> received by the controller
+    bus_latency_p99_ms: float
     min_slack_ms: float  # closest any scheduled reject came to its deadline
     fire_lateness_p99_ms: float  # event-loop lateness of the command against its planned moment
     frames: int
@@ -158,6 +160,8 @@ class LineEvaluation:
             false_reject_rate=round(false_rejects / len(good), 4) if good else 0.0,
             deadline_misses=counts[Outcome.DEADLINE_MISS], duplicates=counts[Outcome.DUPLICATE],
             latency_p50_ms=_percentile(decided, 50), latency_p99_ms=_percentile(decided, 99),
+            bus_latency_p50_ms=_percentile(service.bus_latency_s, 50),
+            bus_latency_p99_ms=_percentile(service.bus_latency_s, 99),
             min_slack_ms=round(min(slacks) * 1000, 1) if slacks else float("nan"),
             fire_lateness_p99_ms=_percentile(controller.fire_lateness_s, 99),
             frames=sum(stats.frames.values()), frames_dropped=sum(stats.dropped.values()),

@@ -61,8 +61,7 @@ class VerdictAggregator:
                                              best.frame_seq, crop[1] if crop else None))
         rank = {c: i for i, c in enumerate(self.config.severity)}
         confirmed.sort(key=lambda d: (rank[d.defect_class], -d.confidence))
-        ref = self._reference(track.sightings)
-        centre_px = float(ref.xyxy[0] + ref.xyxy[2]) / 2
+        ref, centre_px = self._reference(track.sightings)
         return PartResult(
             part_id=f"{self.part_prefix}-{track.track_id}",
             verdict="reject" if confirmed else "pass",
@@ -76,7 +75,15 @@ class VerdictAggregator:
         )
 
     @staticmethod
-    def _reference(sightings: list[PartSighting]) -> PartSighting:
-        """The latest sighting whose box is not cut by the frame edge (its centre is the part's); else the latest."""
-        whole = [s for s in sightings if not s.clipped]
-        return whole[-1] if whole else sightings[-1]
+    def _reference(sightings: list[PartSighting]) -> tuple[PartSighting, float]:
+        """The sighting to time the reject from, and the part's centre (image x) in it. A whole view gives the
+        centre directly; otherwise the part's length is the longest box seen and the centre is half of it from
+        the end that was in view (the downstream end if the sighting shows it)."""
+        whole = [s for s in sightings if s.whole]
+        if whole:
+            return whole[-1], float(whole[-1].xyxy[0] + whole[-1].xyxy[2]) / 2
+        length = max(float(s.xyxy[2] - s.xyxy[0]) for s in sightings)
+        leading = [s for s in sightings if not s.cut_downstream]
+        if leading:
+            return leading[-1], float(leading[-1].xyxy[2]) - length / 2
+        return sightings[-1], float(sightings[-1].xyxy[0]) + length / 2
