@@ -35,7 +35,7 @@ def part_at(line, clock, result: PartResult, tolerance_mm: float = 6.0):
     return near[0]
 
 
-@pytest.mark.parametrize("fps, drop", [(15.0, 0.0), (8.0, 0.0), (15.0, 0.2)])
+@pytest.mark.parametrize("fps, drop", [(15.0, 0.0), (8.0, 0.0), (4.0, 0.0), (15.0, 0.2)])
 def test_one_verdict_per_part_and_reject_exactly_the_defective(inspection_line, inspection_camera, truth_detections,
                                                                 fps, drop) -> None:
     config = InspectionConfig()
