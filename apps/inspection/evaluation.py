@@ -127,6 +127,7 @@ class LineEvaluation:
             latency = LatencyRecorder()
             pipeline = Pipeline([source], detector, [sink], track=False, latency=latency)
             stats = await loop.run_in_executor(None, pipeline.run)
+            sink.flush()  # parts still in view when the camera stopped get their verdict too
             await asyncio.gather(*(asyncio.wrap_future(f) for f in published))
             await publisher.drain(timeout=10.0)
             # Wait until the last scored part has passed the diverter, then for the strokes already scheduled.
