@@ -62,6 +62,14 @@ class FrameQueue:
         self._next = 0
         self.closed = False
 
+    def wait_for_room(self, slot: SourceSlot) -> None:
+        """Block a replay's reader until its slot has room, so it decodes a frame only when the frame can be
+        queued at once: the frame's latency then never includes time spent decoded but waiting outside the
+        queue. Live slots never wait (they drop instead)."""
+        with self._cond:
+            while not slot.source.live and len(slot.frames) >= slot.capacity and not self.closed:
+                self._cond.wait()
+
     def put(self, slot: SourceSlot, frame: Frame) -> None:
         with self._cond:
             if slot.source.live:
@@ -142,7 +150,7 @@ class Pipeline:
 
     def __init__(self, sources: Sequence[FrameSource], detector: Detector, sinks: Iterable[FrameSink] = (), *,
                  tracker: TrackerConfig | None = None, track: bool = True, batch_size: int = 1,
-                 batch_timeout: float = 0.004, queue_capacity: int = 4, live_capacity: int = 1,
+                 batch_timeout: float = 0.004, queue_capacity: int = 1, live_capacity: int = 1,
                  latency: LatencyRecorder | None = None, max_frames: int | None = None) -> None:
         if not sources:
             raise ValueError("a pipeline needs at least one source")
@@ -171,6 +179,7 @@ class Pipeline:
         read = 0
         try:
             while not self._stop.is_set():
+                self.queue.wait_for_room(slot)
                 frame = slot.source.read()
                 if frame is None:
                     break

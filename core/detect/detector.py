@@ -6,16 +6,15 @@ model call and the benchmark can time the bare `session.run` on the same tensors
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-import cv2
 import numpy as np
 import onnxruntime as ort
 import supervision as sv
 
 from .layouts import LAYOUTS, OutputLayout, infer_layout
+from .letterbox import Letterbox, Letterboxer
 from .model_info import COCO80, load_names, parse_metadata, read_sidecar
 from .nms import nms
 
@@ -32,16 +31,6 @@ class DetectorError(ValueError):
     """A model that cannot be used; the message names the file and says what to do."""
 
 
-@dataclass(frozen=True, slots=True)
-class Letterbox:
-    """How one image was fitted into the model input: scale, then padding offset."""
-    scale: float
-    pad_x: float
-    pad_y: float
-    height: int
-    width: int
-
-
 def choose_providers(device: str = "auto") -> list[str]:
     available = ort.get_available_providers()
     if device == "auto":
@@ -55,6 +44,14 @@ def choose_providers(device: str = "auto") -> list[str]:
     return list(dict.fromkeys([wanted, "CPUExecutionProvider"]))
 
 
+def session_options(threads: int = 0) -> ort.SessionOptions:
+    """The ONNX Runtime settings every EdgeSight session uses (the benchmark gives Ultralytics the same ones)."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3  # initializer-in-inputs warnings of older exports are noise
+    return options
+
+
 class Detector:
     """`detector(images) -> list[sv.Detections]`, one per image, boxes in the image's own pixels."""
 
@@ -65,11 +62,10 @@ class Detector:
         self.path = Path(model)
         if not self.path.is_file():
             raise DetectorError(f"model file not found: {self.path} (give the path of an ONNX detection model)")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.log_severity_level = 3  # initializer-in-inputs warnings of older exports are noise
+        self.threads = threads
         try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=choose_providers(device))
+            self.session = ort.InferenceSession(str(self.path), session_options(threads),
+                                                providers=choose_providers(device))
         except DetectorError:
             raise
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
@@ -97,7 +93,8 @@ class Detector:
         self.names = self._class_names(names, meta, out.shape)
         self.conf, self.iou, self.max_det = conf, iou, max_det
         self.classes = None if classes is None else self._class_ids(classes)
-        self._dtype = np.float16 if "float16" in inp.type else np.float32
+        self.letterboxer = Letterboxer(self.input_hw, self.layout.convention,
+                                       np.float16 if "float16" in inp.type else np.float32)
         self.providers = self.session.get_providers()
 
     def _class_ids(self, classes: Sequence[int | str]) -> np.ndarray:
@@ -143,21 +140,7 @@ class Detector:
     # --- the three steps -------------------------------------------------------------------------------------
     def preprocess(self, images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[Letterbox]]:
         """Letterbox every image into the model input and stack them into one NCHW tensor."""
-        ih, iw = self.input_hw
-        conv = self.layout.convention
-        canvases, boxes = [], []
-        for image in images:
-            h, w = image.shape[:2]
-            r = min(ih / h, iw / w)
-            nh, nw = int(round(h * r)), int(round(w * r))
-            resized = image if (nh, nw) == (h, w) else cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
-            px, py = ((iw - nw) // 2, (ih - nh) // 2) if conv.centered else (0, 0)
-            canvas = np.full((ih, iw, 3), conv.pad_value, dtype=np.uint8)
-            canvas[py:py + nh, px:px + nw] = resized
-            canvases.append(canvas)
-            boxes.append(Letterbox(r, px, py, h, w))
-        blob = cv2.dnn.blobFromImages(canvases, scalefactor=conv.scale, swapRB=conv.rgb)
-        return blob.astype(self._dtype, copy=False), boxes
+        return self.letterboxer.fit(images)
 
     def infer(self, blob: np.ndarray) -> np.ndarray:
         """The bare model call. A fixed-batch model is fed in chunks of its batch size."""

@@ -1,0 +1,126 @@
+"""`edgesight bench pipeline`: the floor, Ultralytics and EdgeSight on one video and model, in one process.
+
+The machine drifts (other work, clocks), so the variants run in interleaved rounds, the order rotating each
+round, and every ratio is the median of the per-round ratios; absolute figures are the medians over rounds.
+"""
+from __future__ import annotations
+
+import platform
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import onnxruntime as ort
+
+from ..detect import Detector
+from .edgesight_variant import EdgeSightVariant
+from .floor import FloorVariant, first_frames
+from .independent import IndependentPipelines
+from .timing import Pass
+from .ultralytics_variant import UltralyticsVariant
+
+
+class Variant(Protocol):
+    name: str
+
+    def run(self, frames: int) -> Pass: ...
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    model: Path
+    video: Path
+    streams: int = 1
+    frames: int = 60  # per stream and pass
+    rounds: int = 3
+    track: bool = True
+    threads: int = 0  # ONNX Runtime intra-op threads (and torch's, for Ultralytics); 0: ONNX Runtime's default
+    conf: float = 0.25
+    iou: float = 0.45
+    ultralytics: bool = True
+
+
+@dataclass
+class Row:
+    name: str
+    fps: float
+    ms_per_frame: float
+    p50_ms: float
+    p99_ms: float
+    cost_x_floor: float  # per-frame cost (1/frames/s) over the floor's, median of per-round ratios
+    p50_x_floor: float
+    p99_x_floor: float
+
+
+@dataclass
+class BenchReport:
+    settings: dict
+    machine: dict
+    rows: list[Row]
+    ratios: dict[str, float] = field(default_factory=dict)  # named comparisons, medians of per-round ratios
+    skipped: dict[str, str] = field(default_factory=dict)  # variant -> why it did not run
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _median_ratio(passes_a: list[Pass], passes_b: list[Pass], figure) -> float:
+    return round(statistics.median(figure(a) / figure(b) for a, b in zip(passes_a, passes_b)), 3)
+
+
+def _row(name: str, passes: list[Pass], floor: list[Pass]) -> Row:
+    pooled = Pass(frames=sum(p.frames for p in passes), seconds=sum(p.seconds for p in passes),
+                  latencies=tuple(v for p in passes for v in p.latencies))
+    return Row(name=name, fps=round(statistics.median(p.fps for p in passes), 2),
+               ms_per_frame=round(statistics.median(p.ms_per_frame for p in passes), 2),
+               p50_ms=round(pooled.latency_ms(50), 2), p99_ms=round(pooled.latency_ms(99), 2),
+               cost_x_floor=_median_ratio(passes, floor, lambda p: p.ms_per_frame),
+               p50_x_floor=_median_ratio(passes, floor, lambda p: p.latency_ms(50)),
+               p99_x_floor=_median_ratio(passes, floor, lambda p: p.latency_ms(99)))
+
+
+def _machine(detector: Detector) -> dict:
+    return {"cpu": platform.processor() or platform.machine(), "cores": cv2.getNumberOfCPUs(),
+            "onnxruntime": ort.__version__, "provider": detector.providers[0]}
+
+
+def run_pipeline_bench(settings: BenchSettings) -> BenchReport:
+    detector = Detector(settings.model, conf=settings.conf, iou=settings.iou, threads=settings.threads)
+    variants: list[Variant] = [FloorVariant(detector, first_frames(settings.video, settings.frames))]
+    skipped: dict[str, str] = {}
+    if settings.ultralytics:
+        loaded = UltralyticsVariant.load(settings.model, settings.video, track=settings.track, conf=settings.conf,
+                                         iou=settings.iou, threads=settings.threads)
+        if isinstance(loaded, str):
+            skipped["ultralytics"] = loaded
+        else:
+            variants.append(loaded)
+    else:
+        skipped["ultralytics"] = "left out (--no-ultralytics)"
+    variants.append(EdgeSightVariant(detector, settings.video, track=settings.track))
+    if settings.streams > 1:
+        variants.append(EdgeSightVariant(detector, settings.video, track=settings.track, streams=settings.streams))
+        variants.append(IndependentPipelines(settings.model, settings.video, track=settings.track,
+                                             streams=settings.streams, threads=settings.threads))
+
+    passes: dict[str, list[Pass]] = {v.name: [] for v in variants}
+    for round_no in range(settings.rounds):
+        shift = round_no % len(variants)
+        for variant in variants[shift:] + variants[:shift]:
+            passes[variant.name].append(variant.run(settings.frames))
+
+    floor = passes[variants[0].name]
+    rows = [_row(name, runs, floor) for name, runs in passes.items()]
+    ratios = {}
+    ultralytics = [v.name for v in variants if isinstance(v, UltralyticsVariant)]
+    if ultralytics:
+        ratios["edgesight_fps_x_ultralytics"] = _median_ratio(passes["edgesight pipeline"], passes[ultralytics[0]],
+                                                               lambda p: p.fps)
+    if settings.streams > 1:
+        batched, independent = passes[variants[-2].name], passes[variants[-1].name]
+        ratios["batched_fps_x_independent"] = _median_ratio(batched, independent, lambda p: p.fps)
+        ratios["batched_fps_x_one_stream"] = _median_ratio(batched, passes["edgesight pipeline"], lambda p: p.fps)
+    return BenchReport(settings={k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()},
+                       machine=_machine(detector), rows=rows, ratios=ratios, skipped=skipped)

@@ -1,0 +1,31 @@
+"""The bench report as the fixed-width table `edgesight bench pipeline` prints."""
+from __future__ import annotations
+
+from .pipeline_bench import BenchReport
+
+RATIO_LABELS = {
+    "edgesight_fps_x_ultralytics": "EdgeSight frames/s / Ultralytics frames/s",
+    "batched_fps_x_independent": "batched streams frames/s / independent pipelines frames/s",
+    "batched_fps_x_one_stream": "batched streams frames/s / one stream frames/s",
+}
+
+
+def format_report(report: BenchReport) -> str:
+    s, m = report.settings, report.machine
+    threads = s["threads"] or "ONNX Runtime default"
+    lines = [
+        f"model {s['model']}, video {s['video']}, {s['streams']} stream(s), tracking {'on' if s['track'] else 'off'}",
+        f"{m['cores']} cores ({m['cpu']}), onnxruntime {m['onnxruntime']} {m['provider']}, threads {threads}; "
+        f"{s['rounds']} interleaved rounds x {s['frames']} frames; ratios are medians of per-round ratios",
+        f"{'':34}{'frames/s':>9}{'ms/frame':>10}{'x floor':>9}{'p50 ms':>9}{'x floor':>9}{'p99 ms':>9}{'x floor':>9}",
+    ]
+    for r in report.rows:
+        lines.append(f"{r.name:34}{r.fps:>9.1f}{r.ms_per_frame:>10.1f}{r.cost_x_floor:>9.2f}{r.p50_ms:>9.1f}"
+                     f"{r.p50_x_floor:>9.2f}{r.p99_ms:>9.1f}{r.p99_x_floor:>9.2f}")
+    for key, value in report.ratios.items():
+        lines.append(f"{RATIO_LABELS[key]}: {value:.2f}")
+    for name, reason in report.skipped.items():
+        lines.append(f"{name}: not measured, {reason}")
+    lines.append("latency: floor = one session.run; Ultralytics = one decode-to-result loop; EdgeSight = capture to "
+                 "emit, including the wait for the model while it runs the frame before")
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""Letterbox images into the model input with one resize each, straight into a preallocated canvas.
+
+Per frame the only work is the resize (written into the canvas in place) and one `cv2.dnn.blobFromImages` call
+that scales, swaps colour order and lays the batch out as NCHW in a single pass. The padding border is painted
+only when the image size changes, so a camera at a fixed resolution never repaints it. Canvases belong to the
+calling thread: the pipeline's inference thread and any direct `detector(images)` caller never share one.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from .layouts import InputConvention
+
+
+@dataclass(frozen=True, slots=True)
+class Letterbox:
+    """How one image was fitted into the model input: scale, then padding offset."""
+    scale: float
+    pad_x: float
+    pad_y: float
+    height: int
+    width: int
+
+
+class _Canvas:
+    """One model-input image and the letterbox last drawn on it."""
+
+    def __init__(self, input_hw: tuple[int, int], pad_value: int) -> None:
+        self.pixels = np.full((*input_hw, 3), pad_value, dtype=np.uint8)
+        self.pad_value = pad_value
+        self.fitted_to: tuple[int, int] | None = None  # (h, w) of the image whose geometry the border matches
+
+    def draw(self, image: np.ndarray, centered: bool) -> Letterbox:
+        ih, iw = self.pixels.shape[:2]
+        h, w = image.shape[:2]
+        r = min(ih / h, iw / w)
+        nh, nw = int(round(h * r)), int(round(w * r))
+        px, py = ((iw - nw) // 2, (ih - nh) // 2) if centered else (0, 0)
+        if self.fitted_to != (h, w):
+            self.pixels[:] = self.pad_value
+            self.fitted_to = (h, w)
+        region = self.pixels[py:py + nh, px:px + nw]
+        if (nh, nw) == (h, w):
+            region[:] = image
+        else:
+            cv2.resize(image, (nw, nh), dst=region, interpolation=cv2.INTER_LINEAR)
+        return Letterbox(r, px, py, h, w)
+
+
+class Letterboxer:
+    """`fit(images) -> (NCHW blob, letterboxes)` for one model input size and input convention."""
+
+    def __init__(self, input_hw: tuple[int, int], convention: InputConvention, dtype: type = np.float32) -> None:
+        self.input_hw = input_hw
+        self.convention = convention
+        self.dtype = dtype
+        self._local = threading.local()
+
+    def _canvases(self, n: int) -> list[_Canvas]:
+        canvases = getattr(self._local, "canvases", None)
+        if canvases is None:
+            canvases = self._local.canvases = []
+        while len(canvases) < n:
+            canvases.append(_Canvas(self.input_hw, self.convention.pad_value))
+        return canvases[:n]
+
+    def fit(self, images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[Letterbox]]:
+        canvases = self._canvases(len(images))
+        boxes = [canvas.draw(image, self.convention.centered) for canvas, image in zip(canvases, images)]
+        blob = cv2.dnn.blobFromImages([c.pixels for c in canvases], scalefactor=self.convention.scale,
+                                      swapRB=self.convention.rgb)
+        return blob.astype(self.dtype, copy=False), boxes
