@@ -94,8 +94,3 @@ class ConveyorSimulator:
         """Parts whose centre crossed x_mm in (t_from, t_to]."""
         span = self.line.speed_mm_s * (t_to - t_from)
         return [p for p in self.parts_within(t_to, x_mm, x_mm + span) if t_from < p.time_at(x_mm) <= t_to]
-
-    def forget_before(self, t: float) -> None:
-        """Drop cached parts that passed the diverter before t (a long run would otherwise keep them all)."""
-        for k in [k for k, p in self._cache.items() if p.time_at(self.line.diverter_mm + MAX_PART_EXTENT_MM) < t]:
-            del self._cache[k]

@@ -39,10 +39,6 @@ class ConveyorCamera:
     def to_pixels(self, x_mm: float, lateral_mm: float) -> tuple[float, float]:
         return self.width / 2 + x_mm * self.px_per_mm, self.height / 2 + lateral_mm * self.px_per_mm
 
-    def to_belt_mm(self, x_px: float) -> float:
-        """Position along the belt (mm from the camera axis) of image column x_px."""
-        return (x_px - self.width / 2) / self.px_per_mm
-
     def capture(self, t: float, frame_index: int) -> tuple[np.ndarray, FrameTruth]:
         reach = self.half_view_mm + MAX_PART_EXTENT_MM / 2
         visible = self.line.parts_within(t, -reach, reach)
