@@ -17,8 +17,10 @@ need_python() {
 venv() {
   need_python
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install -q -e ".[$1]"
+  echo "installing EdgeSight with extras [$1] into $VENV (log: $VENV/install.log) ..."
+  # setuptools' build warnings are noise for a user; the log keeps them, and a failure shows them.
+  { "$VENV/bin/python" -m pip install -q --upgrade pip && "$VENV/bin/python" -m pip install -q -e ".[$1]"; } \
+    >"$VENV/install.log" 2>&1 || { cat "$VENV/install.log"; echo "error: installation failed (above)" >&2; exit 2; }
 }
 
 # System packages the tests drive as real servers: Mosquitto (broker), GStreamer's RTSP server (camera),
