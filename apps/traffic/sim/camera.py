@@ -90,9 +90,11 @@ class PoleCamera:
     def project_polygon(self, points: np.ndarray) -> np.ndarray:
         """A planar world polygon (N, 3) to its image outline (M, 2), clipped at the near plane; empty when
         the polygon lies wholly behind the camera."""
-        cam = clip_near(self.to_camera(points))
-        if len(cam) < 3:
-            return np.empty((0, 2))
+        cam = self.to_camera(points)
+        if (cam[:, 2] < NEAR_PLANE_M).any():
+            cam = clip_near(cam)
+            if len(cam) < 3:
+                return np.empty((0, 2))
         return self.focal_px * cam[:, :2] / cam[:, 2:3] + np.array([self.width / 2, self.height / 2])
 
     def ground_homography(self) -> np.ndarray:

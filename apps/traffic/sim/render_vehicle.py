@@ -18,6 +18,8 @@ from .render_lighting import Lighting
 
 SUBPIXEL = 16  # fillPoly fixed-point scale (shift=4): keeps far, small bodies from snapping to whole pixels
 FACE_NAMES = list(FACES)
+# Every body part stays within this of the vehicle's length x width x height box (mirrors stick out 2 cm).
+BODY_MARGIN_M = 0.3
 FACE_CORNERS = np.array(list(FACES.values()))
 
 
@@ -80,10 +82,14 @@ class VehicleRenderer:
         hull_area, in_frame = np.zeros(n), np.zeros(n)
         ids = np.zeros((h, w), np.int32)  # 0 = road or prop, k + 1 = vehicle k
         fwd, left = vehicles.axes()
-        solids = [self._world_parts(vehicles, k, fwd[k], left[k]) for k in range(n)] + list(props)
-        self._shadows(image, camera, vehicles, solids, lighting)
+        # Bodies are built only for the vehicles whose box or shadow can reach the frame; the rest draw nothing.
+        near = self._near_frame(camera, vehicles, lighting)
+        solids = [self._world_parts(vehicles, k, fwd[k], left[k]) if near[k] else [] for k in range(n)] + list(props)
+        self._shadows(image, camera, vehicles, solids, lighting, near)
         frame_rect = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
         for index in self._far_to_near(camera, solids):
+            if not solids[index]:
+                continue
             # Most of a 250 m network is outside any one camera's view: skip what cannot put a pixel in the frame.
             if not in_view(camera, np.concatenate([c for _, c in solids[index]])):
                 continue
@@ -110,6 +116,25 @@ class VehicleRenderer:
         return VehicleGroundTruth(xyxy, visibility, in_frame)
 
     @staticmethod
+    def _near_frame(camera: PoleCamera, vehicles: Vehicles, lighting: Lighting) -> np.ndarray:
+        """Per vehicle: can its body or its shadow put a pixel in the frame? Tested on the body's box (grown by
+        BODY_MARGIN_M, which every body part stays inside) and that box's shadow on the road."""
+        fwd, left = vehicles.axes()
+        grow = BODY_MARGIN_M
+        front, back = vehicles.xy + fwd * grow, vehicles.xy - fwd * (vehicles.size[:, 0:1] + grow)
+        half = left * (vehicles.size[:, 1:2] / 2 + grow)
+        ground = np.stack([front - half, front + half, back + half, back - half], axis=1)  # (N, 4, 2)
+        sun = lighting.sun_vector
+        top = (vehicles.size[:, 2] + grow)[:, None, None]
+        cast = ground - top * sun[:2] / max(sun[2], 0.2)
+        near = np.zeros(len(vehicles), bool)
+        for k in range(len(vehicles)):
+            points = np.concatenate([np.column_stack([ground[k], np.zeros(4)]), np.column_stack([ground[k], np.full(4, top[k, 0, 0])]),
+                                     np.column_stack([cast[k], np.zeros(4)])])
+            near[k] = in_view(camera, points)
+        return near
+
+    @staticmethod
     def _world_parts(vehicles: Vehicles, k: int, fwd: np.ndarray, left: np.ndarray) -> Solid:
         length, width, height = vehicles.size[k]
         out = []
@@ -126,6 +151,9 @@ class VehicleRenderer:
         pole = (float(camera.x), float(camera.y))
         distances = []
         for solid in solids:
+            if not solid:
+                distances.append(0.0)
+                continue
             ground = cv2.convexHull(np.concatenate([c[:, :2] for _, c in solid]).astype(np.float32))
             distances.append(max(-cv2.pointPolygonTest(ground, pole, True), 0.0))
         return sorted(range(len(solids)), key=lambda i: -distances[i])
@@ -159,7 +187,7 @@ class VehicleRenderer:
                 continue
             shade = float(shades[k])
             self._fill(image, outline, np.array(part.colour) * shade)
-            cv2.fillPoly(ids, [np.round(np.clip(outline, -1e5, 1e5)).astype(np.int32)], int(label))
+            cv2.fillPoly(ids, [np.round(_bounded(outline)).astype(np.int32)], int(label))
             if face in part.glass:
                 # Window inset from the face edges: what is left of the face reads as pillars and sills.
                 self._decal(image, camera, _sub_quad(quad, 0.1, 0.9, 0.1, 0.88), GLASS, shade, normals[k])
@@ -178,11 +206,12 @@ class VehicleRenderer:
 
     @staticmethod
     def _fill(image: np.ndarray, outline: np.ndarray, colour: np.ndarray) -> None:
-        pts = np.round(np.clip(outline, -1e5, 1e5) * SUBPIXEL).astype(np.int32)
-        cv2.fillPoly(image, [pts], tuple(float(c) for c in np.clip(colour, 0, 255)), cv2.LINE_AA, shift=4)
+        pts = np.round(_bounded(outline) * SUBPIXEL).astype(np.int32)
+        cv2.fillPoly(image, [pts], tuple(min(max(float(c), 0.0), 255.0) for c in colour), cv2.LINE_AA, shift=4)
 
     @staticmethod
-    def _shadows(image: np.ndarray, camera: PoleCamera, vehicles: Vehicles, solids: list[Solid], lighting: Lighting) -> None:
+    def _shadows(image: np.ndarray, camera: PoleCamera, vehicles: Vehicles, solids: list[Solid], lighting: Lighting,
+                 near: np.ndarray) -> None:
         """Sun shadows of every solid (cast along the light, as strong as the sun is) plus a dark contact
         patch under every vehicle that stays even on overcast days."""
         h, w = image.shape[:2]
@@ -202,7 +231,7 @@ class VehicleRenderer:
                 outline = camera.project_polygon(np.column_stack([ring, np.zeros(len(ring))]))
                 if len(outline) >= 3:
                     cv2.fillPoly(mask, [np.round(np.clip(outline, -1e5, 1e5)).astype(np.int32)], sun_strength)
-        for foot in footprints:
+        for foot in footprints[near]:
             grown = foot + (foot - foot.mean(axis=0)) * 0.08
             outline = camera.project_polygon(np.column_stack([grown, np.zeros(4)]))
             if len(outline) >= 3:
@@ -228,8 +257,13 @@ def in_view(camera: PoleCamera, points: np.ndarray) -> bool:
     return bool(hi[0] >= -1 and hi[1] >= -1 and lo[0] <= camera.width + 1 and lo[1] <= camera.height + 1)
 
 
+def _bounded(outline: np.ndarray) -> np.ndarray:
+    """Pixels clamped to +-1e5, so a vertex just in front of the lens cannot overflow int32 in fillPoly."""
+    return np.minimum(np.maximum(outline, -1e5), 1e5)
+
+
 def _sub_quad(quad: np.ndarray, u0: float, u1: float, v0: float, v1: float) -> np.ndarray:
     """Bilinear patch [u0, u1] x [v0, v1] of a face whose corners run (0,0), (1,0), (1,1), (0,1)."""
-    def at(u: float, v: float) -> np.ndarray:
-        return (1 - u) * (1 - v) * quad[0] + u * (1 - v) * quad[1] + u * v * quad[2] + (1 - u) * v * quad[3]
-    return np.array([at(u0, v0), at(u1, v0), at(u1, v1), at(u0, v1)])
+    u = np.array([u0, u1, u1, u0])[:, None]
+    v = np.array([v0, v0, v1, v1])[:, None]
+    return (1 - u) * (1 - v) * quad[0] + u * (1 - v) * quad[1] + u * v * quad[2] + (1 - u) * v * quad[3]
