@@ -212,11 +212,15 @@ class LaneFlow(BaseModel):
     occupancy: Fraction  # share of the interval the lane's detector zone was occupied
     queue_length_m: NonNegative
     mean_speed_kmh: NonNegative | None = None  # None when no vehicle passed in the interval
+    # v2, optional so v1 producers stay valid: what a signal controller weighs besides the queue.
+    queue_vehicles: Annotated[int, Field(ge=0)] | None = None  # stopped vehicles queued behind the stop line
+    vehicles_in_zone: NonNegative | None = None  # vehicles in the lane's view at the end of the interval
 
 
-@event_kind("traffic_flow", version=1, priority=Priority.BULK)
+@event_kind("traffic_flow", version=2, priority=Priority.BULK)
 class TrafficFlow(EventBody):
-    """Per-lane aggregates over one interval that ends at the envelope's capture time."""
+    """Per-lane aggregates over one interval that ends at the envelope's capture time. v2 added the lanes'
+    optional queue_vehicles and vehicles_in_zone."""
 
     interval_s: Annotated[float, Field(gt=0)]
     lanes: list[LaneFlow] = Field(min_length=1)

@@ -5,13 +5,15 @@ import typer
 
 from edgesight.apps.traffic.control.command import controller_command
 from edgesight.apps.traffic.evaluate.command import evaluate_command
+from edgesight.apps.traffic.measure.run_command import run_command
 from edgesight.apps.traffic.sim.scenarios_command import scenarios_command
 
 app = typer.Typer(
     name="traffic",
-    help="Traffic: SUMO scenarios, the signal controller and its closed-loop evaluation.",
+    help="Traffic: counts and queues from cameras, SUMO scenarios, the signal controller and its closed-loop evaluation.",
     no_args_is_help=True,
 )
+app.command("run")(run_command)
 app.command("scenarios")(scenarios_command)
 app.command("evaluate")(evaluate_command)
 app.command("controller")(controller_command)

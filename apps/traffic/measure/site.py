@@ -13,6 +13,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from edgesight.core.track import TrackerConfig
+
 Point = tuple[float, float]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]  # safe as an event id and MQTT level
 
@@ -90,6 +92,7 @@ class SiteConfig(BaseModel):
     approaches: list[ApproachConfig] = Field(default_factory=list)
     stopped_speed_kmh: float = Field(5.0, gt=0, description="at or below this a vehicle counts as queued")
     queue_max_spacing_m: float = Field(20.0, gt=0, description="a longer bumper-to-bumper step ends a queue")
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig, description="ByteTrack settings for this camera")
 
     @model_validator(mode="after")
     def _consistent(self) -> SiteConfig:

@@ -17,6 +17,7 @@ from .ground_plane import GroundPlane
 from .lane_map import LaneMap
 from .line_counter import LineCounter, LineCrossing
 from .occupancy import ZoneOccupancy
+from .presence import LanePresence
 from .queue import QueueEstimator
 from .site import SiteConfig
 from .speed import SpeedEstimator
@@ -32,6 +33,7 @@ class LaneReport:
     counts: dict[str, int]  # class -> vehicles that crossed a counting line in this lane
     flow_veh_h: float
     occupancy: float
+    vehicles: int  # in the lane at the end of the interval, moving or not
     queue_vehicles: int  # at the end of the interval
     queue_m: float
     max_queue_m: float
@@ -67,6 +69,7 @@ class SiteMeasurement:
         self.counters = [LineCounter(line.name, line.start, line.end, line.in_towards, lanes)
                          for line in config.lines if line.kind == "count"]
         self.occupancy = ZoneOccupancy({lane.name: lane.detector or lane.polygon for lane in config.lanes})
+        self.presence = LanePresence(lanes)
         stop_lines = {line.approach: (line.start, line.end) for line in config.lines if line.kind == "stop"}
         queued = {lane.name: lane.polygon for lane in config.lanes if lane.direction == "in" and lane.approach in stop_lines}
         self.queues = QueueEstimator(queued, {lane.name: stop_lines[lane.approach] for lane in config.lanes if lane.name in queued},
@@ -91,6 +94,7 @@ class SiteMeasurement:
         tracked = self.speed.update(self.identity.update(detections, timestamp), timestamp)
         crossings = [c for counter in self.counters for c in counter.update(tracked, timestamp)]
         self.occupancy.update(tracked, timestamp)
+        self.presence.update(tracked, timestamp)
         if self.queues is not None:
             self.queues.update(tracked, timestamp)
         if self.turns is not None:
@@ -102,6 +106,7 @@ class SiteMeasurement:
         start = self._start if self._start is not None else end
         lines = [counter.snapshot() for counter in self.counters]
         occupancy = self.occupancy.snapshot()
+        presence = self.presence.snapshot()
         queues = self.queues.snapshot() if self.queues is not None else {}
         movements = self.turns.snapshot().counts() if self.turns is not None else Counter()
         span = max(end - start, 1e-9)
@@ -113,7 +118,7 @@ class SiteMeasurement:
             lanes.append(LaneReport(
                 lane=lane.name, direction=lane.direction, approach=lane.approach,
                 counts=dict(Counter(c.vehicle_class for c in crossed)), flow_veh_h=len(crossed) * 3600.0 / span,
-                occupancy=occupancy.get(lane.name, 0.0),
+                occupancy=occupancy.get(lane.name, 0.0), vehicles=presence.get(lane.name, 0),
                 queue_vehicles=queue.vehicles if queue else 0, queue_m=queue.length_m if queue else 0.0,
                 max_queue_m=queue.max_length_m if queue else 0.0,
                 mean_speed_kmh=float(np.mean(speeds)) * 3.6 if speeds else None,
