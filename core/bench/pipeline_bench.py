@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import platform
 import statistics
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +16,7 @@ import cv2
 import onnxruntime as ort
 
 from ..detect import Detector
+from ..detect.dynamic_batch import make_batch_dynamic
 from .edgesight_variant import EdgeSightVariant
 from .floor import FloorVariant, first_frames
 from .independent import IndependentPipelines
@@ -87,6 +89,11 @@ def _machine(detector: Detector) -> dict:
 
 
 def run_pipeline_bench(settings: BenchSettings) -> BenchReport:
+    with tempfile.TemporaryDirectory(prefix="edgesight-bench-") as workdir:
+        return _run(settings, workdir)
+
+
+def _run(settings: BenchSettings, workdir: str) -> BenchReport:
     detector = Detector(settings.model, conf=settings.conf, iou=settings.iou, threads=settings.threads)
     variants: list[Variant] = [FloorVariant(detector, first_frames(settings.video, settings.frames))]
     skipped: dict[str, str] = {}
@@ -101,7 +108,11 @@ def run_pipeline_bench(settings: BenchSettings) -> BenchReport:
         skipped["ultralytics"] = "left out (--no-ultralytics)"
     variants.append(EdgeSightVariant(detector, settings.video, track=settings.track))
     if settings.streams > 1:
-        variants.append(EdgeSightVariant(detector, settings.video, track=settings.track, streams=settings.streams))
+        batched = detector
+        if detector.batch_size == 1:  # one call per camera would be no batching at all
+            batched = Detector(make_batch_dynamic(settings.model, Path(workdir) / f"{settings.model.stem}.batch.onnx"),
+                               conf=settings.conf, iou=settings.iou, threads=settings.threads)
+        variants.append(EdgeSightVariant(batched, settings.video, track=settings.track, streams=settings.streams))
         variants.append(IndependentPipelines(settings.model, settings.video, track=settings.track,
                                              streams=settings.streams, threads=settings.threads))
 
