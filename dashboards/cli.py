@@ -43,7 +43,7 @@ def store_url(config_file: Path | None, db: str | None) -> str:
 def streamlit_command(port: int, address: str) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), "--server.port", str(port),
             "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--global.showWarningOnDirectExecution", "false"]
+            "--client.toolbarMode", "minimal"]
 
 
 def dashboard(

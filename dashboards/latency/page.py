@@ -56,7 +56,11 @@ def render(conn: Connection, ctx: PageContext) -> None:
 
     st.subheader(f"{stage} over time")
     series = percentile_series(stage_series_bins(conn, ctx.window, chosen, stage))
-    st.altair_chart(series_chart(series, budget if stage == END_TO_END else None, ctx.window.seconds), width="stretch")
+    if series.empty:
+        no_data_yet(f"too few {stage} samples per {ctx.window.bucket_s} s bucket for a percentile.")
+    else:
+        st.altair_chart(series_chart(series, budget if stage == END_TO_END else None, ctx.window.seconds),
+                        width="stretch")
     st.caption(f"Percentiles per {ctx.window.bucket_s} s bucket; {camera.lower() if camera == ALL_CAMERAS else camera}.")
     st.subheader(f"{stage} histogram")
     if stage in histograms:
@@ -95,12 +99,14 @@ def _ms_columns() -> dict[str, st.column_config.NumberColumn]:
 
 
 def percentile_series(bucket_bins: pd.DataFrame) -> pd.DataFrame:
+    """Percentiles per bucket; a percentile is left out of a bucket with too few frames to tell it from the
+    slowest one (p99 needs 100 frames), rather than drawing the maximum under its name."""
     rows = []
     for bucket, group in bucket_bins.groupby("bucket"):
         histogram = LatencyHistogram.from_rows(zip(group.bin, group.samples))
         values = histogram.percentiles()
         rows += [{"time": pd.to_datetime(bucket, unit="s"), "percentile": f"p{p}", "ms": values[p], "frames": histogram.n}
-                 for p in PERCENTILES]
+                 for p in PERCENTILES if histogram.n * (100 - p) >= 100]
     return pd.DataFrame(rows, columns=["time", "percentile", "ms", "frames"])
 
 

@@ -14,7 +14,7 @@ from edgesight.dashboards.presentation import SIGNAL_COLOURS, chart_time, colour
 from edgesight.dashboards.traffic.queries import (
     controller_alarms, controllers, lane_counts, lane_series, signal_changes,
 )
-from edgesight.dashboards.traffic.signal_timing import colour_intervals, green_cycles
+from edgesight.dashboards.traffic.signal_timing import colour_intervals, green_cycles, merge_groups_in_step
 from edgesight.dashboards.traffic.sim_results import load_sim_results
 
 TIMELINE_SPANS = {"Last 5 minutes": timedelta(minutes=5), "Last 15 minutes": timedelta(minutes=15),
@@ -101,7 +101,7 @@ def signal_timing(conn: Connection, ctx: PageContext) -> None:
     # A controller publishes at least on every change, so a colour is known only so long after its last state.
     known_until = min(ctx.window.end, found[controller] + SIGNAL_STATE_HOLD)
     intervals = colour_intervals(changes, ctx.window.start, known_until)
-    cycles = green_cycles(intervals)
+    cycles = merge_groups_in_step(green_cycles(intervals))
     alarms = controller_alarms(conn, controller, ctx.window)
     timing_headline(changes, cycles, alarms)
 
@@ -130,7 +130,7 @@ def timing_headline(changes: pd.DataFrame, cycles: pd.DataFrame, alarms: pd.Data
     columns[0].metric("Plan now", changes.plan_id.iloc[-1] if len(changes) else "–")
     columns[1].metric("Median cycle", f"{cycles.cycle_s.median():.0f} s" if len(cycles) else "–")
     columns[2].metric("Cycles", f"{cycles.groupby('group').size().max() if len(cycles) else 0}",
-                      help="complete cycles of the busiest group in the window")
+                      help="complete cycles (green to next green) of the group that had the most in the window")
     columns[3].metric("Interventions", len(alarms))
 
 

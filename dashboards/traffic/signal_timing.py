@@ -53,3 +53,13 @@ def green_cycles(intervals: pd.DataFrame) -> pd.DataFrame:
             rows.append({"group": group, "green_start": this_start, "cycle_end": next_start, "cycle_s": cycle,
                          "green_s": green, "split": green / cycle})
     return pd.DataFrame(rows, columns=CYCLE_COLUMNS)
+
+
+def merge_groups_in_step(cycles: pd.DataFrame) -> pd.DataFrame:
+    """Groups that turn green and end green together (one stage) as one row named 'a + b', so that lines which
+    would lie on top of each other in a chart are one line with both names."""
+    if cycles.empty:
+        return cycles
+    keys = ["green_start", "cycle_end", "cycle_s", "green_s", "split"]
+    merged = cycles.groupby(keys, as_index=False, sort=False).agg(group=("group", lambda g: " + ".join(sorted(g))))
+    return merged[CYCLE_COLUMNS]
