@@ -354,6 +354,18 @@ class NodeStatus(EventBody):
     shed_total: Annotated[int, Field(ge=0)] = 0
 
 
+@event_kind("camera_status", version=1, priority=Priority.BULK)
+class CameraStatus(EventBody):
+    """A camera's health as its pipeline sees it, every few seconds: what the operator's overview shows."""
+
+    state: Literal["connected", "reconnecting", "failed", "ended"]
+    fps: NonNegative  # frames through the pipeline per second over the last period
+    frames: Annotated[int, Field(ge=0)]  # through the pipeline since start
+    frames_dropped: Annotated[int, Field(ge=0)]  # stale live frames dropped (source and pipeline)
+    reconnects: Annotated[int, Field(ge=0)] = 0
+    last_error: str | None = Field(default=None, max_length=300)
+
+
 class ReplayRequest(BaseModel):
     """Payload on `replay_topic`: resend these sequence numbers of one stream if still retained."""
 
