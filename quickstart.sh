@@ -26,9 +26,9 @@ venv() {
 # System packages the tests drive as real servers: Mosquitto (broker), GStreamer's RTSP server (camera),
 # Chromium (dashboard pages). Installed with apt when we are root on Debian/Ubuntu; otherwise the tests that
 # need a missing one are skipped and say which package to install.
-APT_PACKAGES=(mosquitto gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp python3-gi gstreamer1.0-plugins-base
+APT_PACKAGES=(mosquitto openssl gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp python3-gi gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  gstreamer1.0-tools)
+  gstreamer1.0-tools chromium chromium-driver)
 
 system_packages() {
   local missing=()
