@@ -2,7 +2,6 @@
 core commands (detect, export, train)."""
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from pathlib import Path

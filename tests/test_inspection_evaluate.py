@@ -1,9 +1,9 @@
 """End to end with the shipped defect model: simulator -> camera -> detection -> MQTT -> controller -> diverter on a
 fixed seed meets the line's targets (escapes and false rejects <= 1 %, no deadline miss).
 
-It runs in real time on whatever CPU CI has, next to other tests: the line runs at 2 parts/s and 0.35 m/s, which a
-part needs ~0.7 s to cross the view at, so even 3 frames/s of inference see every part whole. The 4 parts/s figures
-come from `edgesight inspection evaluate` on an idle machine."""
+It runs in real time on whatever CPU CI has, next to other tests: the line runs at 1 part/s and 0.2 m/s, where a part
+stays wholly in view for ~0.8 s, so even 1.5 frames/s of inference (a heavily loaded 2-core box) see every part
+whole. The 4 parts/s figures come from `edgesight inspection evaluate` on an idle machine."""
 import pytest
 
 from edgesight.apps.inspection.config import InspectionConfig
@@ -19,12 +19,12 @@ def test_short_evaluation_meets_the_targets(tmp_path, mosquitto) -> None:
     if not MODEL.is_file():
         pytest.skip(f"{MODEL} not built yet: `edgesight train inspection` makes it")
     config = InspectionConfig.load(MODELS_DIR.parent / "apps" / "inspection" / "lines" / "sim.yaml")
-    config = config.model_copy(update={"belt": config.belt.model_copy(update={"speed_mps": 0.35})})
-    line = LineSpec(rate_hz=2.0, belt_speed_mps=0.35, diverter_mm=config.belt.diverter_mm,
+    config = config.model_copy(update={"belt": config.belt.model_copy(update={"speed_mps": 0.2})})
+    line = LineSpec(rate_hz=1.0, belt_speed_mps=0.2, diverter_mm=config.belt.diverter_mm,
                     belt_width_mm=config.belt.width_mm, defect_share=0.3, seed=3)
-    report = LineEvaluation(config, line, MODEL, seconds=20.0, fps=5.0, seed=3, broker_url=mosquitto.url,
+    report = LineEvaluation(config, line, MODEL, seconds=30.0, fps=5.0, seed=3, broker_url=mosquitto.url,
                             workdir=tmp_path).run()
-    assert report.parts_seen >= 35 and report.defective >= 8
+    assert report.parts_seen >= 25 and report.defective >= 6
     assert report.verdicts >= report.parts_seen
     assert report.escape_rate <= 0.01, report
     assert report.false_reject_rate <= 0.01, report

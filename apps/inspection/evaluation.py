@@ -17,23 +17,15 @@ import numpy as np
 
 from edgesight.core.bus.config import BusConfig, OutboxConfig
 from edgesight.core.bus.mosquitto import MosquittoProcess
-from edgesight.core.bus.publisher import EventPublisher
-from edgesight.core.detect import Detector
 from edgesight.core.metrics import LatencyRecorder
-from edgesight.core.pipeline import Pipeline, PipelineStats
+from edgesight.core.pipeline import PipelineStats
 
 from .config import InspectionConfig
 from .controller_service import ControllerService
-from .part_tracker import PartTracker
+from .line_run import line_detector, run_simulated_line
 from .reject_scheduler import Outcome
-from .sim.clock import LineClock
 from .sim.conveyor import MAX_PART_EXTENT_MM, ConveyorSimulator, LineSpec
-from .sim.conveyor_camera import ConveyorCamera
 from .sim.diverter import SimulatedDiverter
-from .sim.line_source import SimulatedLineSource
-from .sink import InspectionSink
-from .verdict import PartResult, VerdictAggregator
-from .verdict_publisher import VerdictPublisher
 
 log = logging.getLogger(__name__)
 
@@ -96,48 +88,10 @@ class LineEvaluation:
                          outbox=OutboxConfig(path=workdir / f"{node}-outbox.sqlite"))
 
     async def _run(self, workdir: Path, url: str) -> EvaluationReport:
-        cfg = self.config
-        detector = Detector(self.model, conf=min(c.confidence for c in cfg.verdict.classes.values()) * 0.5,
-                            threads=self.threads)
-        simulator = ConveyorSimulator(self.line)
-        camera = ConveyorCamera(simulator, cfg.camera.width, cfg.camera.height, cfg.camera.px_per_mm, seed=self.seed)
-        # Shutter 0 fires two seconds from now: the controller and the publisher connect first.
-        clock = LineClock.starting_in(2.0)
-        diverter = SimulatedDiverter(simulator, clock)
-        service = ControllerService(cfg, self._bus(workdir, url, "reject1"), diverter,
-                                    state_path=workdir / "controller-dedup.sqlite")
-        controller_task = asyncio.create_task(service.run())
-        await asyncio.wait([controller_task, asyncio.create_task(service.ready.wait())], return_when=asyncio.FIRST_COMPLETED)
-        if controller_task.done():
-            controller_task.result()  # raises the controller's start-up failure
-
-        loop = asyncio.get_running_loop()
-        async with EventPublisher(self._bus(workdir, url, "inspect1")) as publisher:
-            verdicts = VerdictPublisher(publisher, cfg.line_id)
-            published: list = []
-
-            def on_result(result: PartResult) -> None:  # pipeline emit thread -> event loop
-                published.append(asyncio.run_coroutine_threadsafe(verdicts.publish(result), loop))
-
-            tracker = PartTracker(detector.names, cfg.tracking, frame_size=(cfg.camera.width, cfg.camera.height),
-                                  speed_px_s=cfg.belt.speed_mm_s * cfg.camera.px_per_mm,
-                                  crop_margin_px=cfg.verdict.crop_margin_px)
-            sink = InspectionSink(tracker, VerdictAggregator(cfg.verdict, cfg.camera, cfg.line_id), on_result)
-            source = SimulatedLineSource(camera, fps=self.fps, seconds=self.seconds, pace=True, clock=clock)
-            latency = LatencyRecorder()
-            pipeline = Pipeline([source], detector, [sink], track=False, latency=latency)
-            stats = await loop.run_in_executor(None, pipeline.run)
-            sink.flush()  # parts still in view when the camera stopped get their verdict too
-            await asyncio.gather(*(asyncio.wrap_future(f) for f in published))
-            await publisher.drain(timeout=10.0)
-            # Wait until the last scored part has passed the diverter, then for the strokes already scheduled.
-            tail = (cfg.belt.diverter_mm + MAX_PART_EXTENT_MM) / cfg.belt.speed_mm_s
-            await asyncio.sleep(max(self.seconds + tail - source.clock.sim_now(), 0.0))
-            await service.controller.settle()
-        controller_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await controller_task
-        return self._score(simulator, diverter, service, stats, latency)
+        detector = line_detector(self.config, self.model, self.threads)
+        run = await run_simulated_line(self.config, self.line, detector, lambda node: self._bus(workdir, url, node),
+                                       workdir, fps=self.fps, seed=self.seed, seconds=self.seconds)
+        return self._score(run.simulator, run.diverter, run.service, run.stats, run.latency)
 
     def _score(self, simulator: ConveyorSimulator, diverter: SimulatedDiverter, service: ControllerService,
                stats: PipelineStats, latency: LatencyRecorder) -> EvaluationReport:
@@ -167,4 +121,4 @@ class LineEvaluation:
             fire_lateness_p99_ms=_percentile(controller.fire_lateness_s, 99),
             frames=sum(stats.frames.values()), frames_dropped=sum(stats.dropped.values()),
             pipeline_fps=round(stats.fps, 2),
-            stage_latency_ms=latency.summary().get("line", {}))
+            stage_latency_ms=latency.summary().get(cfg.line_id, {}))

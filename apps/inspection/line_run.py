@@ -1,0 +1,103 @@
+"""The simulated line running end to end: simulator -> camera -> detection -> part tracking and verdicts -> MQTT
+(QoS 1, durable outbox) -> reject controller -> the simulator's diverter.
+
+`run_simulated_line` runs for a fixed time (the evaluation scores the result against ground truth) or until a
+stop event is set (the demo). Telemetry (per-stage latency and the camera's health) goes onto the bus too when
+asked for, so the dashboard shows the line beside the traffic cameras.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from edgesight.core.bus.config import BusConfig
+from edgesight.core.bus.publisher import EventPublisher
+from edgesight.core.detect import Detector
+from edgesight.core.metrics import LatencyRecorder
+from edgesight.core.pipeline import Pipeline, PipelineStats
+from edgesight.core.telemetry import TelemetryRecorder
+
+from .config import InspectionConfig
+from .controller_service import ControllerService
+from .part_tracker import PartTracker
+from .sim.clock import LineClock
+from .sim.conveyor import MAX_PART_EXTENT_MM, ConveyorSimulator, LineSpec
+from .sim.conveyor_camera import ConveyorCamera
+from .sim.diverter import SimulatedDiverter
+from .sim.line_source import SimulatedLineSource
+from .sink import InspectionSink
+from .verdict import PartResult, VerdictAggregator
+from .verdict_publisher import APP, VerdictPublisher
+
+
+@dataclass
+class LineRun:
+    simulator: ConveyorSimulator
+    diverter: SimulatedDiverter
+    service: ControllerService
+    stats: PipelineStats
+    latency: LatencyRecorder
+
+
+def line_detector(config: InspectionConfig, model: Path, threads: int = 0) -> Detector:
+    """Half the lowest class threshold: the verdict weighs evidence over frames, so weak boxes still count."""
+    return Detector(model, conf=min(c.confidence for c in config.verdict.classes.values()) * 0.5, threads=threads)
+
+
+async def run_simulated_line(config: InspectionConfig, line: LineSpec, detector: Detector,
+                             bus: Callable[[str], BusConfig], state_dir: Path, *, fps: float, seed: int = 0,
+                             seconds: float | None = None, stop: asyncio.Event | None = None,
+                             telemetry: bool = False) -> LineRun:
+    """`bus(node)` gives the bus settings of one node (the camera box and the reject controller are two)."""
+    simulator = ConveyorSimulator(line)
+    camera = ConveyorCamera(simulator, config.camera.width, config.camera.height, config.camera.px_per_mm, seed=seed)
+    # Shutter 0 fires two seconds from now: the controller and the publisher connect first.
+    clock = LineClock.starting_in(2.0)
+    diverter = SimulatedDiverter(simulator, clock)
+    service = ControllerService(config, bus("reject1"), diverter, state_path=state_dir / "controller-dedup.sqlite")
+    controller_task = asyncio.create_task(service.run())
+    await asyncio.wait([controller_task, asyncio.create_task(service.ready.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if controller_task.done():
+        controller_task.result()  # raises the controller's start-up failure
+
+    loop = asyncio.get_running_loop()
+    async with EventPublisher(bus("inspect1")) as publisher:
+        verdicts = VerdictPublisher(publisher, config.line_id)
+        published: list = []
+
+        def on_result(result: PartResult) -> None:  # pipeline emit thread -> event loop
+            published.append(asyncio.run_coroutine_threadsafe(verdicts.publish(result), loop))
+
+        tracker = PartTracker(detector.names, config.tracking, frame_size=(config.camera.width, config.camera.height),
+                              speed_px_s=config.belt.speed_mm_s * config.camera.px_per_mm,
+                              crop_margin_px=config.verdict.crop_margin_px)
+        sink = InspectionSink(tracker, VerdictAggregator(config.verdict, config.camera, config.line_id), on_result)
+        source = SimulatedLineSource(camera, fps=fps, seconds=seconds, pace=True, clock=clock,
+                                     source_id=config.line_id)
+        latency = TelemetryRecorder(publisher, loop, APP, [source]) if telemetry else LatencyRecorder()
+        pipeline = Pipeline([source], detector, [sink], track=False, latency=latency)
+        stopper = asyncio.create_task((stop or asyncio.Event()).wait())
+        stopper.add_done_callback(lambda _: pipeline.stop())
+        try:
+            stats = await loop.run_in_executor(None, pipeline.run)
+        finally:
+            stopper.cancel()
+            pipeline.stop()
+        sink.flush()  # parts still in view when the camera stopped get their verdict too
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in published))
+        if isinstance(latency, TelemetryRecorder):
+            latency.flush()
+            await latency.wait_sent()
+        await publisher.drain(timeout=10.0)
+        if seconds is not None and not (stop and stop.is_set()):
+            # Wait until the last part in view has passed the diverter, then for the strokes already scheduled.
+            tail = (config.belt.diverter_mm + MAX_PART_EXTENT_MM) / config.belt.speed_mm_s
+            await asyncio.sleep(max(seconds + tail - source.clock.sim_now(), 0.0))
+        await service.controller.settle()
+    controller_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await controller_task
+    return LineRun(simulator, diverter, service, stats, latency)
