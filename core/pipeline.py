@@ -5,6 +5,11 @@ numpy): one reader per source, one inference thread that batches frames across s
 decodes boxes, tracks and calls the sinks while the model already runs the next batch. Between them are bounded
 queues with an explicit drop policy per source kind: replayed files block (never drop), live cameras keep only the
 newest frames and count what they drop.
+
+Two optional ways to do less work per frame: a motion gate per camera (core.motion) lets frames of a still scene
+keep the detections already held instead of running the model, and a latency governor (core.overload) holds a
+p99 budget for live cameras by shrinking model calls and skipping frames. Both report what they did in the stats,
+next to how busy each kind of thread was, which says where the time went.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ import supervision as sv
 from .detect import Detector
 from .frame import Frame
 from .metrics import LatencyRecorder
+from .motion import MotionConfig, MotionGate
+from .overload import LatencyGovernor, OverloadStep
 from .track import ObjectTracker, TrackerConfig
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,8 @@ class SourceSlot:
     capacity: int
     frames: deque = field(default_factory=deque)
     dropped: int = 0
+    skipped: int = 0  # live frames left out by the latency governor's stride
+    decode_s: float = 0.0  # time the source spent decoding what it delivered
     ended: bool = False
 
 
@@ -132,14 +141,26 @@ class FrameQueue:
 @dataclass
 class PipelineStats:
     frames: dict[str, int] = field(default_factory=dict)
-    dropped: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)  # stale live frames replaced by newer ones
+    skipped: dict[str, int] = field(default_factory=dict)  # live frames the latency governor left out
+    still: dict[str, int] = field(default_factory=dict)  # frames the motion gate answered without the model
     batches: int = 0
     seconds: float = 0.0
+    busy_s: dict[str, float] = field(default_factory=dict)  # decode (all sources), infer, emit: working time
+    overload: list[OverloadStep] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
     def fps(self) -> float:
         return sum(self.frames.values()) / self.seconds if self.seconds > 0 else 0.0
+
+    def utilisation(self) -> dict[str, float]:
+        """Share of the run each thread kind was working; decode is per source on average. The highest one is
+        the stage that limits frames/s."""
+        if self.seconds <= 0:
+            return {}
+        per_thread = {"decode": max(1, len(self.frames)), "infer": 1, "emit": 1}
+        return {k: round(v / self.seconds / per_thread[k], 3) for k, v in self.busy_s.items()}
 
 
 _END = object()
@@ -151,7 +172,8 @@ class Pipeline:
     def __init__(self, sources: Sequence[FrameSource], detector: Detector, sinks: Iterable[FrameSink] = (), *,
                  tracker: TrackerConfig | None = None, track: bool = True, batch_size: int = 1,
                  batch_timeout: float = 0.004, queue_capacity: int = 1, live_capacity: int = 1,
-                 latency: LatencyRecorder | None = None, max_frames: int | None = None) -> None:
+                 latency: LatencyRecorder | None = None, max_frames: int | None = None,
+                 motion: MotionConfig | None = None, latency_budget: float | None = None) -> None:
         if not sources:
             raise ValueError("a pipeline needs at least one source")
         ids = [s.source_id for s in sources]
@@ -166,9 +188,15 @@ class Pipeline:
         self.latency = latency or LatencyRecorder()
         self.max_frames = max_frames
         self.queue = FrameQueue(self.sources, queue_capacity, live_capacity)
+        self._live = {s.source_id: bool(s.live) for s in sources}
+        self.gates = {i: MotionGate(motion) for i in ids} if motion is not None else {}
+        self.governor = LatencyGovernor(latency_budget, batch_size) if latency_budget is not None else None
+        self._held: dict[str, sv.Detections] = {}  # per camera: the detections a still frame keeps
         self._results: queue.Queue = queue.Queue(maxsize=2)
         self._stop = threading.Event()
-        self.stats = PipelineStats(frames={i: 0 for i in ids}, dropped={i: 0 for i in ids})
+        self.stats = PipelineStats(frames={i: 0 for i in ids}, dropped={i: 0 for i in ids},
+                                   skipped={i: 0 for i in ids}, still={i: 0 for i in ids},
+                                   busy_s={"decode": 0.0, "infer": 0.0, "emit": 0.0})
 
     def stop(self) -> None:
         self._stop.set()
@@ -183,8 +211,12 @@ class Pipeline:
                 frame = slot.source.read()
                 if frame is None:
                     break
-                self.queue.put(slot, frame)
+                slot.decode_s += frame.stamps.get("decoded", frame.t_capture) - frame.t_capture
                 read += 1
+                if self._governor_skips(slot, read):
+                    slot.skipped += 1
+                else:
+                    self.queue.put(slot, frame)
                 if self.max_frames is not None and read >= self.max_frames:
                     break
         except Exception as exc:  # a source error ends that source, not the pipeline
@@ -193,28 +225,51 @@ class Pipeline:
         finally:
             self.queue.end(slot)
 
+    def _governor_skips(self, slot: SourceSlot, read: int) -> bool:
+        return self.governor is not None and slot.source.live and read % self.governor.stride != 0
+
+    def _needs_model(self, frame: Frame) -> bool:
+        """False for a frame of a still scene. A gate answers True for a camera's first frame, and frames are
+        emitted in order per camera, so a still frame always finds its camera's detections held."""
+        gate = self.gates.get(frame.source_id)
+        return gate is None or gate.needs_detection(
+            frame.image, frame.media_ts if frame.media_ts is not None else frame.t_capture)
+
     def _infer(self) -> None:
         try:
             while True:
-                batch = self.queue.take(self.batch_size, self.batch_timeout)
+                batch = self.queue.take(self.governor.batch if self.governor else self.batch_size, self.batch_timeout)
                 if batch is None:
                     break
-                blob, letterboxes = self.detector.preprocess([f.image for f in batch])
+                started = time.monotonic()
+                inferred = [self._needs_model(f) for f in batch]
+                output, letterboxes = None, []
                 t0 = time.monotonic()
-                output = self.detector.infer(blob)
+                if any(inferred):
+                    blob, letterboxes = self.detector.preprocess([f.image for f, i in zip(batch, inferred) if i])
+                    t0 = time.monotonic()
+                    output = self.detector.infer(blob)
+                    self.stats.batches += 1
                 t1 = time.monotonic()
                 for f in batch:
                     f.stamp("infer_start", t0)
                     f.stamp("infer_end", t1)
-                self.stats.batches += 1
-                self._results.put((batch, output, letterboxes))
+                self.stats.busy_s["infer"] += t1 - started
+                self._results.put((batch, inferred, output, letterboxes))
         finally:
             self._results.put(_END)
 
     def _emit(self) -> None:
         while (item := self._results.get()) is not _END:
-            batch, output, letterboxes = item
-            for frame, detections in zip(batch, self.detector.postprocess(output, letterboxes)):
+            started = time.monotonic()
+            batch, inferred, output, letterboxes = item
+            fresh = iter(self.detector.postprocess(output, letterboxes) if output is not None else ())
+            for frame, from_model in zip(batch, inferred):
+                if from_model:
+                    self._held[frame.source_id] = detections = next(fresh)
+                else:  # a still scene: what was there is still there
+                    detections = self._held[frame.source_id]
+                    self.stats.still[frame.source_id] += 1
                 tracker = self.trackers.get(frame.source_id)
                 if tracker is not None:
                     detections = tracker.update(detections)
@@ -222,8 +277,11 @@ class Pipeline:
                 for sink in self.sinks:
                     sink.emit(frame, detections)
                 frame.stamp("emitted")
-                self.latency.record(frame)
+                latencies = self.latency.record(frame)
                 self.stats.frames[frame.source_id] += 1
+                if self.governor is not None and self._live[frame.source_id]:
+                    self.governor.observe(latencies.get("end_to_end", 0.0), frame.stamps["emitted"])
+            self.stats.busy_s["emit"] += time.monotonic() - started
 
     def run(self) -> PipelineStats:
         t0 = time.monotonic()
@@ -243,7 +301,11 @@ class Pipeline:
                 t.join(timeout=5)
             for slot in self.queue.slots:
                 self.stats.dropped[slot.source.source_id] = slot.dropped + self._source_drops(slot.source)
+                self.stats.skipped[slot.source.source_id] = slot.skipped
+                self.stats.busy_s["decode"] += slot.decode_s
                 self.latency.dropped.labels(slot.source.source_id).set(self.stats.dropped[slot.source.source_id])
+            if self.governor is not None:
+                self.stats.overload = list(self.governor.steps)
             self.stats.seconds = time.monotonic() - t0
         return self.stats
 

@@ -64,8 +64,9 @@ class Detector:
             raise DetectorError(f"model file not found: {self.path} (give the path of an ONNX detection model)")
         self.threads = threads
         try:
-            self.session = ort.InferenceSession(str(self.path), session_options(threads),
-                                                providers=choose_providers(device))
+            # device "torch": the graph runs in torch on the GPU, and this session only describes the model
+            providers = choose_providers("cpu" if device == "torch" else device)
+            self.session = ort.InferenceSession(str(self.path), session_options(threads), providers=providers)
         except DetectorError:
             raise
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
@@ -96,6 +97,7 @@ class Detector:
         self.letterboxer = Letterboxer(self.input_hw, self.layout.convention,
                                        np.float16 if "float16" in inp.type else np.float32)
         self.providers = self.session.get_providers()
+        self.engine = self._torch_engine() if device == "torch" else None
 
     def _class_ids(self, classes: Sequence[int | str]) -> np.ndarray:
         """Class filter from ids or names; an unknown name is an error that lists the model's classes."""
@@ -142,17 +144,33 @@ class Detector:
         """Letterbox every image into the model input and stack them into one NCHW tensor."""
         return self.letterboxer.fit(images)
 
+    def _torch_engine(self):
+        try:
+            from .torch_engine import TorchEngine
+
+            engine = TorchEngine(self.path)
+        except (ImportError, RuntimeError) as exc:
+            raise DetectorError(f"device 'torch' runs the model through torch on a GPU and needs torch, onnx2torch "
+                                f"and CUDA: {exc}") from exc
+        self.providers = [engine.name]
+        return engine
+
+    def _run(self, blob: np.ndarray) -> np.ndarray:
+        if self.engine is not None:
+            return self.engine.run(blob)
+        return self.session.run(None, {self.input_name: blob})[0]
+
     def infer(self, blob: np.ndarray) -> np.ndarray:
         """The bare model call. A fixed-batch model is fed in chunks of its batch size."""
         if self.batch_size is None or blob.shape[0] == self.batch_size:
-            return self.session.run(None, {self.input_name: blob})[0]
+            return self._run(blob)
         outs = []
         for start in range(0, blob.shape[0], self.batch_size):
             chunk = blob[start:start + self.batch_size]
             n = chunk.shape[0]
             if n < self.batch_size:  # pad the last chunk of a fixed-batch model
                 chunk = np.concatenate([chunk, np.repeat(chunk[-1:], self.batch_size - n, axis=0)])
-            outs.append(self.session.run(None, {self.input_name: chunk})[0][:n])
+            outs.append(self._run(chunk)[:n])
         return np.concatenate(outs)
 
     def postprocess(self, output: np.ndarray, letterboxes: Sequence[Letterbox]) -> list[sv.Detections]:

@@ -1,13 +1,15 @@
 """Letterbox images into the model input with one resize each, straight into a preallocated canvas.
 
-Per frame the only work is the resize (written into the canvas in place) and one `cv2.dnn.blobFromImages` call
-that scales, swaps colour order and lays the batch out as NCHW in a single pass. The padding border is painted
+Per frame the only work is the resize (written into the canvas in place) and one `cv2.dnn.blobFromImage` call
+that scales, swaps colour order and lays the image out as NCHW in a single pass. The padding border is painted
 only when the image size changes, so a camera at a fixed resolution never repaints it. Canvases belong to the
 calling thread: the pipeline's inference thread and any direct `detector(images)` caller never share one.
 """
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -53,13 +55,17 @@ class _Canvas:
 
 
 class Letterboxer:
-    """`fit(images) -> (NCHW blob, letterboxes)` for one model input size and input convention."""
+    """`fit(images) -> (NCHW blob, letterboxes)` for one model input size and input convention.
+
+    A batch (several cameras) is letterboxed on a small thread pool, one image per task: resize and blob
+    conversion run in OpenCV with the GIL released, so a many-camera GPU box uses its cores for them."""
 
     def __init__(self, input_hw: tuple[int, int], convention: InputConvention, dtype: type = np.float32) -> None:
         self.input_hw = input_hw
         self.convention = convention
         self.dtype = dtype
         self._local = threading.local()
+        self._pool: ThreadPoolExecutor | None = None
 
     def _canvases(self, n: int) -> list[_Canvas]:
         canvases = getattr(self._local, "canvases", None)
@@ -69,9 +75,22 @@ class Letterboxer:
             canvases.append(_Canvas(self.input_hw, self.convention.pad_value))
         return canvases[:n]
 
+    def _blob_of(self, canvas: _Canvas) -> np.ndarray:
+        return cv2.dnn.blobFromImage(canvas.pixels, scalefactor=self.convention.scale, swapRB=self.convention.rgb)
+
     def fit(self, images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[Letterbox]]:
         canvases = self._canvases(len(images))
-        boxes = [canvas.draw(image, self.convention.centered) for canvas, image in zip(canvases, images)]
-        blob = cv2.dnn.blobFromImages([c.pixels for c in canvases], scalefactor=self.convention.scale,
-                                      swapRB=self.convention.rgb)
+        if len(images) == 1:
+            box = canvases[0].draw(images[0], self.convention.centered)
+            return self._blob_of(canvases[0]).astype(self.dtype, copy=False), [box]
+        blob = np.empty((len(images), 3, *self.input_hw), dtype=np.float32)
+
+        def fit_one(i: int) -> Letterbox:
+            box = canvases[i].draw(images[i], self.convention.centered)
+            blob[i] = self._blob_of(canvases[i])[0]
+            return box
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="letterbox")
+        boxes = list(self._pool.map(fit_one, range(len(images))))
         return blob.astype(self.dtype, copy=False), boxes

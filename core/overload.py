@@ -1,0 +1,73 @@
+"""Holding a p99 latency budget when live cameras deliver faster than the box can infer.
+
+Live slots already keep only the newest frame (stale ones are dropped and counted). What is left to bound is
+the time a frame waits for the model plus the model call itself; the governor shortens both by doing less per
+call: first fewer frames per model call (a camera's newest frame waits for a shorter call, while the others'
+slots keep dropping stale frames), then inferring only every k-th frame of each live camera (frames skipped
+before preprocessing, so their decode is the only work spent on them). It relaxes step by step, in reverse order,
+once the p99 is well under the budget. Every step is recorded with the p99 that caused it.
+"""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class OverloadStep:
+    at_s: float  # seconds since the pipeline started
+    p99_ms: float  # end-to-end p99 of the window that triggered the step
+    batch: int  # frames per model call from then on
+    stride: int  # infer every stride-th frame of each live camera from then on
+    reason: str
+
+
+class LatencyGovernor:
+    """`observe(latency_s, now)` per emitted live frame; the pipeline reads `batch` and `stride`."""
+
+    def __init__(self, budget_s: float, batch_size: int, *, window: int = 30, relax_below: float = 0.5,
+                 max_stride: int = 8) -> None:
+        if budget_s <= 0:
+            raise ValueError(f"latency budget must be > 0 s, got {budget_s}")
+        self.budget_s = budget_s
+        self.max_batch, self.max_stride = batch_size, max_stride
+        self.batch, self.stride = batch_size, 1
+        self.relax_below = relax_below
+        self.steps: list[OverloadStep] = []
+        self._window: deque[float] = deque(maxlen=window)
+        self._lock = threading.Lock()
+        self._started: float | None = None
+
+    def observe(self, latency_s: float, now: float) -> None:
+        with self._lock:
+            if self._started is None:
+                self._started = now
+            self._window.append(latency_s)
+            if len(self._window) < self._window.maxlen:
+                return
+            p99 = float(np.percentile(self._window, 99))
+            if p99 > self.budget_s:
+                self._tighten(p99, now)
+            elif p99 < self.relax_below * self.budget_s:
+                self._relax(p99, now)
+
+    def _tighten(self, p99: float, now: float) -> None:
+        if self.batch > 1:
+            self._step(p99, now, max(1, self.batch // 2), self.stride, "p99 over budget: fewer frames per call")
+        elif self.stride < self.max_stride:
+            self._step(p99, now, self.batch, self.stride * 2, "p99 over budget: skip frames of live cameras")
+
+    def _relax(self, p99: float, now: float) -> None:
+        if self.stride > 1:
+            self._step(p99, now, self.batch, self.stride // 2, "p99 well under budget: skip fewer frames")
+        elif self.batch < self.max_batch:
+            self._step(p99, now, min(self.max_batch, self.batch * 2), self.stride,
+                       "p99 well under budget: more frames per call")
+
+    def _step(self, p99: float, now: float, batch: int, stride: int, reason: str) -> None:
+        self.batch, self.stride = batch, stride
+        self.steps.append(OverloadStep(round(now - self._started, 3), round(p99 * 1000, 1), batch, stride, reason))
+        self._window.clear()  # judge the new setting on its own frames
