@@ -5,9 +5,11 @@ import cv2
 import numpy as np
 import pytest
 import yaml
+from typer.testing import CliRunner
+
+from edgesight.apps.traffic.cli import app
 
 from edgesight.apps.traffic.measure.ground_plane import GroundPlane
-from edgesight.apps.traffic.measure.preview import main as preview_main
 from edgesight.apps.traffic.measure.site import SiteConfig
 from edgesight.apps.traffic.sim.camera import PoleCamera
 from edgesight.apps.traffic.sim.camera_site import site_config_for
@@ -84,13 +86,17 @@ def test_preview_draws_the_site_over_a_frame(tmp_path):
     image = np.full((100, 200, 3), 90, np.uint8)
     cv2.imwrite(str(tmp_path / "frame.png"), image)
     out = tmp_path / "preview.png"
-    preview_main([str(write(tmp_path, GOOD)), str(tmp_path / "frame.png"), str(out)])
+    result = CliRunner().invoke(app, ["site-preview", "--site", str(write(tmp_path, GOOD)), "--source",
+                                      str(tmp_path / "frame.png"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
     drawn = cv2.imread(str(out))
     assert drawn.shape == image.shape and (drawn != image).any()
 
 
 def test_motorway_site_preview_on_the_real_clip(realdata, tmp_path):
     out = tmp_path / "motorway.png"
-    preview_main([str(SITES / "motorway-bgslibrary-video02.yaml"),
-                  str(realdata / "traffic" / "videos" / "bgslibrary_video02.avi"), str(out), "--frame", "100"])
+    result = CliRunner().invoke(app, ["site-preview", "--site", str(SITES / "motorway-bgslibrary-video02.yaml"),
+                                      "--source", str(realdata / "traffic" / "videos" / "bgslibrary_video02.avi"),
+                                      "--out", str(out), "--frame", "100"])
+    assert result.exit_code == 0, result.output
     assert cv2.imread(str(out)).shape == (240, 320, 3)

@@ -1,12 +1,13 @@
 """Draws a site config over a camera frame, to check lanes, lines and the ground plane by eye:
-`python -m edgesight.apps.traffic.measure.preview SITE.yaml VIDEO_OR_IMAGE OUT.png [--frame N]`."""
+`edgesight traffic site-preview --site SITE.yaml --source VIDEO_OR_IMAGE --out OUT.png [--frame N]`."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Annotated
 
 import cv2
 import numpy as np
+import typer
 
 from .ground_plane import GroundPlane
 from .site import SiteConfig
@@ -107,18 +108,15 @@ def preview_site(site: str | Path, media: str | Path, out: str | Path, frame: in
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("site", help="site config YAML")
-    parser.add_argument("media", help="video file or image from that camera")
-    parser.add_argument("out", help="PNG to write")
-    parser.add_argument("--frame", type=int, default=0, help="frame index in the video")
-    args = parser.parse_args(argv)
+def site_preview_command(
+    site: Annotated[Path, typer.Option(help="site config YAML")],
+    source: Annotated[Path, typer.Option("--source", "-s", help="video file or image from that camera")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write")],
+    frame: Annotated[int, typer.Option(help="frame index in the video")] = 0,
+) -> None:
+    """Draw a site config (lanes, lines, 5 m ground grid) over a frame of its camera, to check it by eye."""
     try:
-        print(preview_site(args.site, args.media, args.out, args.frame))
+        typer.echo(preview_site(site, source, out, frame))
     except ValueError as exc:
-        parser.exit(2, f"error: {exc}\n")
-
-
-if __name__ == "__main__":
-    main()
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
