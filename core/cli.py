@@ -41,6 +41,9 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log debug details")] = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:  # libraries that narrate every state change at INFO
+        for name in ("amqtt", "transitions", "alembic", "asyncio"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @app.command()
