@@ -57,6 +57,9 @@ INGEST_GRACE_S = 2.0  # after the last publisher drained: time for the ingest to
 
 
 def _serve_broker(port: int) -> None:
+    # Ctrl-C reaches the whole process group; the broker must outlive the parts that drain into it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     async def forever() -> None:
         async with EmbeddedBroker(port):
             await asyncio.Event().wait()
@@ -67,9 +70,11 @@ def _serve_broker(port: int) -> None:
 @contextlib.contextmanager
 def embedded_broker_process(port: int):
     """The embedded broker (amqtt) in a child process: in the demo's own process it would share the GIL with two
-    video pipelines and answer too late for its clients' time-outs."""
-    process = multiprocessing.get_context("spawn").Process(target=_serve_broker, args=(port,), daemon=True,
-                                                           name="embedded-broker")
+    video pipelines and answer too late for its clients' time-outs. Forked before any thread or event loop
+    starts, where the platform allows, so the child does not re-import the application."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    process = multiprocessing.get_context(method).Process(target=_serve_broker, args=(port,), daemon=True,
+                                                          name="embedded-broker")
     process.start()
     try:
         deadline = time.monotonic() + 20.0
@@ -106,7 +111,8 @@ class DemoRun:
     def bus(self, node: str) -> BusConfig:
         # The embedded broker speaks MQTT 3.1.1 only.
         return BusConfig(site_id=SITE, node_id=node, broker_url=self.url, heartbeat_s=10.0,
-                         protocol="5" if self.broker else "3.1.1", outbox=OutboxConfig(path=self.workdir / f"{node}-outbox.sqlite"))
+                         protocol="5" if self.broker else "3.1.1",
+                         outbox=OutboxConfig(path=self.workdir / f"{node}-outbox.sqlite"))
 
     async def run(self, seconds: float | None) -> None:
         loop = asyncio.get_running_loop()
@@ -114,30 +120,29 @@ class DemoRun:
             loop.add_signal_handler(sig, self.stop.set)
         if seconds is not None:
             loop.call_later(seconds, self.stop.set)
-        with embedded_broker_process(self.embedded_port) if self.broker is None else contextlib.nullcontext():
-            ingest_stop = asyncio.Event()
-            ingest = asyncio.create_task(run_ingest(self.bus("ingest"), self.store, name="ingest",
-                                                    state_path=self.workdir / "ingest-state.sqlite",
-                                                    stop=ingest_stop, report_every_s=3600))
-            with self._dashboard() as url:
-                typer.echo(f"EdgeSight demo running (Ctrl-C stops it)\n  dashboard: {url or 'off'}\n"
-                           f"  broker:    {self.url}{' (embedded)' if self.broker is None else ''}\n"
-                           f"  store:     {self.store.database_url}", err=True)
-                parts = [asyncio.create_task(self._traffic(), name="traffic")] if self.traffic else []
-                if self.inspection:
-                    parts.append(asyncio.create_task(self._inspection(), name="inspection"))
-                reporter = asyncio.create_task(self._report())
-                try:
-                    for result in await asyncio.gather(*parts, return_exceptions=True):
-                        if isinstance(result, BaseException):
-                            typer.secho(f"error: {result}", fg=typer.colors.RED, err=True)
-                finally:
-                    reporter.cancel()
-                    await asyncio.sleep(INGEST_GRACE_S)
-                    ingest_stop.set()
-                    report = await ingest
-            typer.echo(f"stopped: {report.stored} events stored in {self.store.database_url} "
-                       f"({report.duplicates} duplicates dropped, {report.dead_lettered} dead-lettered)", err=True)
+        ingest_stop = asyncio.Event()
+        ingest = asyncio.create_task(run_ingest(self.bus("ingest"), self.store, name="ingest",
+                                                state_path=self.workdir / "ingest-state.sqlite",
+                                                stop=ingest_stop, report_every_s=3600))
+        with self._dashboard() as url:
+            typer.echo(f"EdgeSight demo running (Ctrl-C stops it)\n  dashboard: {url or 'off'}\n"
+                       f"  broker:    {self.url}{' (embedded)' if self.broker is None else ''}\n"
+                       f"  store:     {self.store.database_url}", err=True)
+            parts = [asyncio.create_task(self._traffic(), name="traffic")] if self.traffic else []
+            if self.inspection:
+                parts.append(asyncio.create_task(self._inspection(), name="inspection"))
+            reporter = asyncio.create_task(self._report())
+            try:
+                for result in await asyncio.gather(*parts, return_exceptions=True):
+                    if isinstance(result, BaseException):
+                        typer.secho(f"error: {result}", fg=typer.colors.RED, err=True)
+            finally:
+                reporter.cancel()
+                await asyncio.sleep(INGEST_GRACE_S)
+                ingest_stop.set()
+                report = await ingest
+        typer.echo(f"stopped: {report.stored} events stored in {self.store.database_url} "
+                   f"({report.duplicates} duplicates dropped, {report.dead_lettered} dead-lettered)", err=True)
 
     @contextlib.contextmanager
     def _dashboard(self):
@@ -221,7 +226,8 @@ def demo(
     workdir.mkdir(parents=True, exist_ok=True)
     run = DemoRun(workdir, broker, db, camera, site, port if dashboard else None, traffic, inspection)
     try:
-        asyncio.run(run.run(seconds))
+        with embedded_broker_process(run.embedded_port) if broker is None else contextlib.nullcontext():
+            asyncio.run(run.run(seconds))
     except (SourceError, ValueError, FileNotFoundError, RuntimeError) as exc:
         typer.secho(f"error: {str(exc).splitlines()[0]}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
