@@ -14,6 +14,7 @@ import os
 import statistics
 import time
 from dataclasses import asdict, dataclass
+from itertools import islice
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ def fill_store(url: str, events: int, progress: bool = True) -> tuple[int, float
         started = time.perf_counter()
         generated = site_events(end - span, end, seed=7, utc_offset=offset_for_local_hour(end, 18.0))
         written = 0
-        while chunk := [e for _, e in zip(range(100_000), generated)]:
+        while chunk := list(islice(generated, 100_000)):
             written += write_events(store, chunk, WRITE_BATCH)
             if progress:
                 typer.echo(f"  {written:,} events written ({time.perf_counter() - started:.0f} s)", err=True)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import case
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -54,6 +55,11 @@ class LatencyHistogram:
         pairs = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
         bins, inverse = np.unique(pairs[:, 0], return_inverse=True)
         return cls(bins, np.bincount(inverse.ravel(), weights=pairs[:, 1], minlength=len(bins)).astype(np.int64))
+
+    @classmethod
+    def from_frame(cls, rows: pd.DataFrame) -> LatencyHistogram:
+        """From a query result with `bin` and `samples` columns."""
+        return cls.from_rows(zip(rows.bin, rows.samples, strict=True))
 
     @property
     def n(self) -> int:

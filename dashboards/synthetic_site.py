@@ -137,7 +137,8 @@ def _heartbeats(at: datetime, start: datetime, nodes: tuple[str, ...], numbering
         yield numbering.envelope(status, node=node, app=NODE_APP, source=node, at=at)
 
 
-def _node_presence(start: datetime, second_offline_at: datetime, numbering: _Numbering) -> Iterator[Envelope[EventBody]]:
+def _node_presence(start: datetime, second_offline_at: datetime,
+                   numbering: _Numbering) -> Iterator[Envelope[EventBody]]:
     """The retained presence messages: every node online at the start, the second junction offline later."""
     for node in (JUNCTION_NODE, SECOND_JUNCTION_NODE, LINE_NODE):
         yield numbering.envelope(NodeStatus(state="online", uptime_s=3600.0), node=node, app=NODE_APP, source=node,
@@ -323,8 +324,9 @@ def _crops(defect_class: str) -> tuple[bytes, ...]:
     found = []
     for seed in range(3):
         kind = "pcb" if defect_class == "missing_feature" and seed % 2 else "disc"
-        sprite = renderer.render(PartSpec(part_id=seed, kind=kind, size_mm=(60.0, 60.0) if kind == "disc" else (70.0, 45.0),
-                                          angle_deg=17.0 * seed, seed=100 + seed, defects=(defect_class,)))
+        size_mm = (60.0, 60.0) if kind == "disc" else (70.0, 45.0)
+        sprite = renderer.render(PartSpec(part_id=seed, kind=kind, size_mm=size_mm, angle_deg=17.0 * seed,
+                                          seed=100 + seed, defects=(defect_class,)))
         # On the belt, as the camera sees it: the sprite over the dark belt, darkened by its shadow.
         alpha = sprite.alpha[..., None]
         on_belt = sprite.bgr * alpha + BELT_BGR * (1.0 - sprite.shadow[..., None]) * (1.0 - alpha)

@@ -34,7 +34,8 @@ class TimeWindow:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("TimeWindow needs timezone-aware datetimes")
         if self.end <= self.start:
-            raise ValueError(f"time window ends ({self.end:%Y-%m-%d %H:%M}) before it starts ({self.start:%Y-%m-%d %H:%M})")
+            raise ValueError(f"time window ends ({self.end:%Y-%m-%d %H:%M}) before it starts "
+                             f"({self.start:%Y-%m-%d %H:%M})")
         if not self.bucket_s:
             object.__setattr__(self, "bucket_s", bucket_for(self.end - self.start))
 

@@ -23,7 +23,8 @@ from fixtures.dashboard import SiteHour
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "runs" / "screenshots"
 LOAD_TIMEOUT_S = 60
-EXPECTED_TEXT = {"Events": "The 200 newest of the window", "Traffic": "Signal timing", "Latency": "end_to_end histogram"}
+EXPECTED_TEXT = {"Events": "The 200 newest of the window", "Traffic": "Signal timing",
+                 "Latency": "end_to_end histogram"}
 
 
 @pytest.fixture
@@ -43,7 +44,8 @@ def dashboard_url(sqlite_site_hour: SiteHour, free_tcp_port: int, tmp_path: Path
                         break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"dashboard did not start: {(tmp_path / 'dashboard.log').read_text()}")
+                    log_text = (tmp_path / "dashboard.log").read_text()
+                    raise AssertionError(f"dashboard did not start: {log_text}") from None
                 time.sleep(0.5)
         yield base
     finally:

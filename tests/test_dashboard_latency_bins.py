@@ -23,7 +23,7 @@ def test_percentiles_are_within_half_a_bin_of_nearest_rank() -> None:
     values = np.round(np.concatenate([rng.lognormal(np.log(40.0), 0.5, 20_000), rng.uniform(0.0, 2.0, 500),
                                       rng.uniform(900.0, 1200.0, 200)]), 2)
     bins, counts = np.unique(python_bins(values), return_counts=True)
-    histogram = LatencyHistogram.from_rows(zip(bins, counts))
+    histogram = LatencyHistogram.from_rows(zip(bins, counts, strict=True))
     assert histogram.n == len(values)
     for p, got in histogram.percentiles((1, 50, 90, 95, 99, 99.9)).items():
         exact = float(np.percentile(values, p, method="inverted_cdf"))

@@ -3,6 +3,7 @@ figures match what the events themselves say; on an empty store and on a store w
 "no data yet" instead of failing."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 
@@ -11,7 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from edgesight.apps.inspection.classes import DEFECT_CLASSES
+from edgesight.apps.traffic.evaluate.metrics import RunMetrics
+from edgesight.apps.traffic.evaluate.table import ControllerResult, EvaluationTable
 from edgesight.core.events import Alarm, LatencyBatch, PartVerdict, SignalState, TrafficFlow
+from edgesight.dashboards.dashboard_config import SIM_RESULTS_ENV
 from edgesight.dashboards.page_list import PAGES
 from edgesight.dashboards.synthetic_site import SECOND_JUNCTION_CAMERA, SECOND_JUNCTION_NODE
 
@@ -126,3 +130,24 @@ def test_store_without_tables_says_no_data_yet(tmp_path, dashboard_app: StartApp
     for page in PAGES:
         visit(app, page.title)
         assert "edgesight ingest" in " ".join(i.value for i in app.info)
+
+
+def test_traffic_shows_controller_delay_from_evaluation_tables(site_hour: SiteHour, dashboard_app: StartApp,
+                                                               tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def metrics_of(delay_s: float) -> RunMetrics:
+        return RunMetrics(vehicles=900, mean_time_loss_s=delay_s, mean_waiting_s=delay_s * 0.7,
+                          throughput_veh_h=1800.0, max_queue_m=60.0, end_time_s=3700.0)
+
+    table = EvaluationTable("balanced", (42, 43), (
+        ControllerResult("fixed", {42: metrics_of(41.0), 43: metrics_of(43.0)}),
+        ControllerResult("max_pressure (exact counts)", {42: metrics_of(30.5), 43: metrics_of(31.5)}),
+    ))
+    (tmp_path / "balanced.json").write_text(json.dumps(table.as_json()))
+    (tmp_path / "notes.json").write_text("[]")
+    monkeypatch.setenv(SIM_RESULTS_ENV, str(tmp_path))
+    app = dashboard_app(site_hour.url, window=site_hour.window)
+    app.run()
+    visit(app, "Traffic")
+    delays = app.dataframe[-1].value.set_index("controller")["delay s"]
+    assert delays.to_dict() == {"fixed": 42.0, "max_pressure (exact counts)": 31.0}
+    assert any("notes.json: not an `edgesight traffic evaluate --json` table" in w.value for w in app.warning)

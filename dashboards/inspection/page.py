@@ -66,11 +66,13 @@ def yield_chart(counts: pd.DataFrame, bucket_s: int, window_s: float) -> alt.Lay
     bars = alt.Chart(counts).mark_bar(opacity=0.55).encode(
         x=time_axis(window_s),
         y=alt.Y("parts:Q", title=f"parts / {bucket_s} s", stack=True),
-        color=alt.Color("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values()))),
+        color=alt.Color("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLOURS),
+                                                     range=list(VERDICT_COLOURS.values()))),
         tooltip=[time_tooltip(), "verdict:N", "parts:Q"],
     )
     line = alt.Chart(yields).mark_line(color="#1f3b73", strokeWidth=2, point=True).encode(
-        x=time_axis(window_s), y=alt.Y("yield:Q", title="yield", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+        x=time_axis(window_s),
+        y=alt.Y("yield:Q", title="yield", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
         tooltip=[time_tooltip(), alt.Tooltip("yield:Q", format=".2%")],
     )
     return alt.layer(bars, line).resolve_scale(y="independent").properties(height=260)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Connection
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from edgesight.dashboards.latency.queries import (
     END_TO_END, latency_cameras, stage_bins, stage_series_bins, stage_sort_key,
@@ -46,8 +47,7 @@ def render(conn: Connection, ctx: PageContext) -> None:
                      column_config=_ms_columns())
     with right:
         st.subheader("End to end per camera")
-        per_camera = {c: LatencyHistogram.from_rows(zip(g.bin, g.samples))
-                      for c, g in bins[bins.stage == END_TO_END].groupby("camera")}
+        per_camera = {c: LatencyHistogram.from_frame(g) for c, g in bins[bins.stage == END_TO_END].groupby("camera")}
         if per_camera:
             st.dataframe(percentile_table(per_camera, "camera"), hide_index=True, width="stretch",
                          column_config=_ms_columns())
@@ -61,7 +61,7 @@ def render(conn: Connection, ctx: PageContext) -> None:
     else:
         st.altair_chart(series_chart(series, budget if stage == END_TO_END else None, ctx.window.seconds),
                         width="stretch")
-    st.caption(f"Percentiles per {ctx.window.bucket_s} s bucket; {camera.lower() if camera == ALL_CAMERAS else camera}.")
+    st.caption(f"Percentiles per {ctx.window.bucket_s} s bucket, {camera if camera != ALL_CAMERAS else 'all cameras'}.")
     st.subheader(f"{stage} histogram")
     if stage in histograms:
         st.altair_chart(histogram_chart(histograms[stage], budget if stage == END_TO_END else None), width="stretch")
@@ -70,7 +70,7 @@ def render(conn: Connection, ctx: PageContext) -> None:
 
 
 def per_stage(bins: pd.DataFrame) -> dict[str, LatencyHistogram]:
-    return {stage: LatencyHistogram.from_rows(zip(group.bin, group.samples))
+    return {stage: LatencyHistogram.from_frame(group)
             for stage, group in sorted(bins.groupby("stage"), key=lambda item: stage_sort_key(str(item[0])))}
 
 
@@ -94,7 +94,7 @@ def percentile_table(histograms: dict[str, LatencyHistogram], label: str) -> pd.
     return pd.DataFrame(rows, columns=[label, *(f"p{p}" for p in PERCENTILES), "frames"])
 
 
-def _ms_columns() -> dict[str, st.column_config.NumberColumn]:
+def _ms_columns() -> dict[str, ColumnConfig]:
     return {f"p{p}": st.column_config.NumberColumn(f"p{p} ms", format="%.2f") for p in PERCENTILES}
 
 
@@ -103,9 +103,10 @@ def percentile_series(bucket_bins: pd.DataFrame) -> pd.DataFrame:
     slowest one (p99 needs 100 frames), rather than drawing the maximum under its name."""
     rows = []
     for bucket, group in bucket_bins.groupby("bucket"):
-        histogram = LatencyHistogram.from_rows(zip(group.bin, group.samples))
+        histogram = LatencyHistogram.from_frame(group)
         values = histogram.percentiles()
-        rows += [{"time": pd.to_datetime(bucket, unit="s"), "percentile": f"p{p}", "ms": values[p], "frames": histogram.n}
+        time = pd.to_datetime(bucket, unit="s")
+        rows += [{"time": time, "percentile": f"p{p}", "ms": values[p], "frames": histogram.n}
                  for p in PERCENTILES if histogram.n * (100 - p) >= 100]
     return pd.DataFrame(rows, columns=["time", "percentile", "ms", "frames"])
 

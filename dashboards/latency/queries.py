@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import Connection, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from edgesight.core.metrics import STAGE_NAMES, STAGE_PAIRS
 from edgesight.core.store.models import EventRow, LatencySampleRow
@@ -32,7 +33,7 @@ def latency_cameras(conn: Connection, window: TimeWindow, site: str | None) -> l
     ).scalars())
 
 
-def _in_window(cameras: list[str], window: TimeWindow) -> list:
+def _in_window(cameras: list[str], window: TimeWindow) -> list[ColumnElement[bool]]:
     return [LatencySampleRow.source.in_(cameras), LatencySampleRow.capture_time >= window.start,
             LatencySampleRow.capture_time < window.end]
 

@@ -33,7 +33,8 @@ def node_health(conn: Connection, now: datetime, site: str | None) -> pd.DataFra
                presence.label("is_presence"),
                func.row_number().over(partition_by=(EventRow.node, presence),
                                       order_by=EventRow.capture_time.desc()).label("rank"))
-        .where(EventRow.kind == "node_status", EventRow.capture_time >= now - NODE_LOOKBACK, *matches(EventRow.site, site))
+        .where(EventRow.kind == "node_status", EventRow.capture_time >= now - NODE_LOOKBACK,
+               *matches(EventRow.site, site))
         .subquery()
     )
     latest = select(

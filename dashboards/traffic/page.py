@@ -56,21 +56,23 @@ def lanes(conn: Connection, ctx: PageContext) -> None:
         "max_queue_m": st.column_config.NumberColumn("longest queue m", format="%.0f"),
         "speed_kmh": st.column_config.NumberColumn("speed km/h", format="%.0f"),
     })
-    tabs = st.tabs(["Counts", *LANE_MEASURES])
-    with tabs[0]:
+    # One chart at a time: tabs would build every measure's chart on each refresh.
+    measure = st.segmented_control("Measure", ["Counts", *LANE_MEASURES], default="Counts", required=True,
+                                   key="traffic_measure")
+    if measure in LANE_MEASURES:
+        column, title = LANE_MEASURES[measure]
+        st.altair_chart(alt.Chart(series).mark_line().encode(
+            x=time_axis(ctx.window.seconds),
+            y=alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format="%") if column == "occupancy" else alt.Axis()),
+            color=alt.Color("lane_id:N", title="lane"),
+            tooltip=[time_tooltip(), "lane_id:N", alt.Tooltip(f"{column}:Q", format=".2f")],
+        ).properties(height=260), width="stretch")
+    else:
         per_lane = counts.groupby(["time", "lane_id"], as_index=False).vehicles.sum()
         st.altair_chart(alt.Chart(per_lane).mark_bar().encode(
             x=time_axis(ctx.window.seconds), y=alt.Y("vehicles:Q", title=f"vehicles / {ctx.window.bucket_s} s"),
             color=alt.Color("lane_id:N", title="lane"), tooltip=[time_tooltip(), "lane_id:N", "vehicles:Q"],
         ).properties(height=260), width="stretch")
-    for tab, (column, title) in zip(tabs[1:], LANE_MEASURES.values(), strict=True):
-        with tab:
-            st.altair_chart(alt.Chart(series).mark_line().encode(
-                x=time_axis(ctx.window.seconds),
-                y=alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format="%") if column == "occupancy" else alt.Axis()),
-                color=alt.Color("lane_id:N", title="lane"),
-                tooltip=[time_tooltip(), "lane_id:N", alt.Tooltip(f"{column}:Q", format=".2f")],
-            ).properties(height=260), width="stretch")
     st.caption(f"Means per {ctx.window.bucket_s} s bucket of the cameras' {', '.join(sorted(series.camera.unique()))} "
                "flow intervals.")
 
@@ -186,7 +188,7 @@ def simulation_runs(ctx: PageContext) -> None:
         return
     delay = results[results.metric == "mean_time_loss_s"].assign(low=lambda t: t["mean"] - t["std"],
                                                                   high=lambda t: t["mean"] + t["std"])
-    base = alt.Chart(delay).encode(y=alt.Y("controller:N", title=None, sort="x"))
+    base = alt.Chart(delay).encode(y=alt.Y("controller:N", title=None, sort="x", axis=alt.Axis(labelLimit=260)))
     bars = base.mark_bar().encode(x=alt.X("mean:Q", title="mean delay per vehicle s (time loss)"),
                                   color=alt.Color("controller:N", legend=None),
                                   tooltip=["scenario:N", "controller:N", alt.Tooltip("mean:Q", format=".1f"),
@@ -196,7 +198,9 @@ def simulation_runs(ctx: PageContext) -> None:
         row=alt.Row("scenario:N", title=None))
     st.altair_chart(chart)
     table = results.pivot_table(index=["scenario", "controller"], columns="heading", values="mean").reset_index()
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={heading: st.column_config.NumberColumn(heading, format="%.1f")
+                                for heading in results.heading.unique()})
     st.caption("Means over seeds; whiskers: ± one standard deviation.")
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Connection, Integer, String, cast, func, select, true
+from sqlalchemy.sql.elements import ColumnElement
 
 from edgesight.core.store.models import EventRow, SignalStateRow
 
@@ -14,7 +15,7 @@ from ..query_tools import frame, matches
 from ..time_window import TimeWindow
 
 
-def _flows(window: TimeWindow, site: str | None) -> list:
+def _flows(window: TimeWindow, site: str | None) -> list[ColumnElement[bool]]:
     return [EventRow.kind == "traffic_flow", EventRow.capture_time >= window.start, EventRow.capture_time < window.end,
             *matches(EventRow.site, site)]
 

@@ -47,7 +47,7 @@ def green_cycles(intervals: pd.DataFrame) -> pd.DataFrame:
     greens = intervals[(intervals.colour == "green") & ~intervals.clipped.astype(bool)]
     for group, group_greens in greens.groupby("group"):
         starts, ends = list(group_greens.start), list(group_greens.end)
-        for this_start, this_end, next_start in zip(starts, ends, starts[1:]):
+        for this_start, this_end, next_start in zip(starts[:-1], ends[:-1], starts[1:], strict=True):
             cycle = (next_start - this_start).total_seconds()
             green = (this_end - this_start).total_seconds()
             rows.append({"group": group, "green_start": this_start, "cycle_end": next_start, "cycle_s": cycle,
