@@ -116,13 +116,16 @@ def _with_heartbeats(events: Iterable[Envelope[EventBody]], start: datetime, num
     last_seq: dict[str, dict[str, int]] = {}
     beat = start + timedelta(seconds=HEARTBEAT_S)
     nodes = (JUNCTION_NODE, SECOND_JUNCTION_NODE, LINE_NODE)
-    for event in events:
-        while event.capture_time >= beat:
-            yield from _heartbeats(beat, start, nodes, numbering, last_seq, offline_at)
-            beat += timedelta(seconds=HEARTBEAT_S)
+    def passing(event: Envelope[EventBody]) -> Envelope[EventBody]:
         if event.seq is not None:
             last_seq.setdefault(event.node, {})[event.stream] = event.seq
-        yield event
+        return event
+
+    for event in events:
+        while event.capture_time >= beat:
+            yield from map(passing, _heartbeats(beat, start, nodes, numbering, last_seq, offline_at))
+            beat += timedelta(seconds=HEARTBEAT_S)
+        yield passing(event)
 
 
 def _heartbeats(at: datetime, start: datetime, nodes: tuple[str, ...], numbering: _Numbering,
