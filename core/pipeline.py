@@ -254,7 +254,7 @@ class Pipeline:
                 for f in batch:
                     f.stamp("infer_start", t0)
                     f.stamp("infer_end", t1)
-                self.stats.busy_s["infer"] += t1 - started
+                self.stats.busy_s["infer"] += t1 - started  # not the put: waiting on the emit thread is not work
                 self._results.put((batch, inferred, output, letterboxes))
         finally:
             self._results.put(_END)

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from .motion_bench import run_motion_bench
+from .overload_bench import run_overload_bench
 from .pipeline_bench import BenchSettings, run_pipeline_bench
+from .streams_bench import run_streams_bench
 from .table import format_report
 
 
@@ -67,3 +69,74 @@ def bench_motion(
                f"({r.speedup:.2f}x); {r.still_frames} frames answered without the model")
     typer.echo(f"missed: {r.missed_detections} of {r.reference_detections} detections of the ungated run; "
                f"tracks {r.tracks_gated} gated vs {r.tracks_ungated} ungated")
+
+
+def bench_overload(
+    model: Annotated[Path, typer.Option("--model", "-m", help="ONNX detection model")],
+    video: Annotated[Path, typer.Option("--video", help="replayed as live cameras at its own frame rate")],
+    cameras: Annotated[int, typer.Option(min=1, help="live cameras, all batched into one model")] = 4,
+    seconds: Annotated[float, typer.Option(min=1, help="length of each run")] = 20.0,
+    budget_ms: Annotated[float, typer.Option(min=1, help="p99 capture-to-result budget of the second run")] = 500.0,
+    threads: Annotated[int, typer.Option(help="ONNX Runtime threads (0: its default)")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
+) -> None:
+    """Live cameras faster than the box: latency without a budget, then with a p99 budget, with the stale frames
+    dropped, frames skipped and every change the pipeline made to hold the budget.
+
+    Example: edgesight bench overload -m models/traffic_vehicles.onnx --video clip.mp4 --cameras 4 --budget-ms 400
+    """
+    for path in (model, video):
+        if not path.is_file():
+            typer.secho(f"error: {path} not found", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+    report = run_overload_bench(model, video, cameras=cameras, seconds=seconds, budget_ms=budget_ms, threads=threads)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict()))
+        return
+    typer.echo(f"{cameras} live replays of {video}, {seconds:g} s per run")
+    typer.echo(f"{'budget':>12}{'offered/s':>11}{'done/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'dropped':>9}{'skipped':>9}")
+    for run in report.runs:
+        budget = "none" if run.budget_ms is None else f"p99 {run.budget_ms:g} ms"
+        typer.echo(f"{budget:>12}{run.offered_fps:>11.1f}{run.processed_fps:>9.1f}{run.p50_ms:>9.1f}"
+                   f"{run.p99_ms:>9.1f}{run.dropped:>9}{run.skipped:>9}")
+    for step in report.runs[-1].steps:
+        typer.echo(f"  at {step.at_s:6.1f} s (p99 {step.p99_ms:.0f} ms): {step.reason} -> {step.batch} frames per "
+                   f"call, every {step.stride}. frame")
+
+
+def bench_streams(
+    model: Annotated[Path, typer.Option("--model", "-m", help="ONNX detection model")],
+    video: Annotated[Path, typer.Option("--video", help="replayed unpaced as every stream")],
+    streams: Annotated[str, typer.Option(help="comma-separated stream counts to measure")] = "1,4",
+    frames: Annotated[int, typer.Option(min=2, help="frames per stream and count")] = 60,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, openvino, or torch (the ONNX graph through torch "
+                                       "on a CUDA GPU, where onnxruntime has no GPU provider)")] = "auto",
+    camera_fps: Annotated[float, typer.Option(help="a stream is sustained when it gets this many frames/s")] = 30.0,
+    threads: Annotated[int, typer.Option(help="ONNX Runtime threads (0: its default)")] = 0,
+    track: Annotated[bool, typer.Option("--track/--no-track")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
+) -> None:
+    """Streams batched into one model: frames/s in all and per stream, the model call per batch, how busy each
+    thread kind was (the busiest is the bottleneck) and how many streams get CAMERA_FPS each.
+
+    Example (GPU box): edgesight bench streams -m models/traffic_vehicles.onnx --video 1080p.mp4 --streams 1,8,16,32
+    --device torch
+    """
+    for path in (model, video):
+        if not path.is_file():
+            typer.secho(f"error: {path} not found", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+    counts = [int(n) for n in streams.split(",") if n.strip()]
+    report = run_streams_bench(model, video, streams=counts, frames=frames, device=device, threads=threads,
+                               track=track, camera_fps=camera_fps)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict()))
+        return
+    typer.echo(f"{report.video} on {report.device} (onnxruntime providers here: "
+               f"{', '.join(report.onnxruntime_providers)})")
+    typer.echo(f"{'streams':>8}{'frames/s':>10}{'per stream':>11}{'model ms/call':>14}  busy (share of the run)")
+    for r in report.rows:
+        busy = ", ".join(f"{k} {v:.0%}" for k, v in r.utilisation.items())
+        typer.echo(f"{r.streams:>8}{r.fps:>10.1f}{r.fps_per_stream:>11.1f}{r.model_ms_per_call:>14.1f}  {busy}; "
+                   f"bottleneck: {r.bottleneck}")
+    typer.echo(f"streams sustained at {camera_fps:g} frames/s each: {report.sustained}")

@@ -141,14 +141,17 @@ class Detector:
 
     # --- the three steps -------------------------------------------------------------------------------------
     def preprocess(self, images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[Letterbox]]:
-        """Letterbox every image into the model input and stack them into one NCHW tensor."""
+        """Letterbox every image into the model input and stack them into one NCHW float tensor (for the torch
+        engine: the uint8 NHWC canvases, which it converts on the GPU)."""
+        if self.engine is not None:
+            return self.letterboxer.fit_pixels(images)
         return self.letterboxer.fit(images)
 
     def _torch_engine(self):
         try:
             from .torch_engine import TorchEngine
 
-            engine = TorchEngine(self.path)
+            engine = TorchEngine(self.path, self.layout.convention)
         except (ImportError, RuntimeError) as exc:
             raise DetectorError(f"device 'torch' runs the model through torch on a GPU and needs torch, onnx2torch "
                                 f"and CUDA: {exc}") from exc

@@ -1,0 +1,48 @@
+"""Live overload: the latency governor's steps, and a pipeline of live cameras that cannot keep up reporting what
+it dropped, skipped and changed (no timing is asserted: the budget below is one no machine can hold)."""
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from edgesight.core.bench.cli import bench_overload
+from edgesight.core.bench.live_replay import LiveReplay
+from edgesight.core.detect import Detector
+from edgesight.core.overload import LatencyGovernor
+from edgesight.core.pipeline import Pipeline
+
+MODELS = Path(__file__).parent / "models"
+
+
+def test_governor_shrinks_calls_first_then_skips_frames_then_relaxes_in_reverse():
+    governor = LatencyGovernor(0.1, batch_size=4, window=5)
+    for i in range(20):
+        governor.observe(0.3, now=i * 0.1)
+    assert [(s.batch, s.stride) for s in governor.steps] == [(2, 1), (1, 1), (1, 2), (1, 4)]
+    for i in range(20, 40):
+        governor.observe(0.01, now=i * 0.1)
+    assert [(s.batch, s.stride) for s in governor.steps[4:]] == [(1, 2), (1, 1), (2, 1), (4, 1)]
+    assert governor.steps[0].p99_ms == 300.0 and "over budget" in governor.steps[0].reason
+
+
+def test_live_cameras_over_budget_skip_and_report(mjpg_video):
+    import threading
+
+    sources = [LiveReplay(mjpg_video.path, f"cam{i}") for i in range(3)]
+    pipeline = Pipeline(sources, Detector(MODELS / "yolov8_layout_dynamic.onnx"), batch_size=3,
+                        latency_budget=1e-6)
+    threading.Timer(2.5, pipeline.stop).start()
+    stats = pipeline.run()
+    assert sum(stats.frames.values()) > 0
+    assert stats.overload and stats.overload[0].batch < 3
+    assert any(step.stride > 1 for step in stats.overload)
+    assert sum(stats.skipped.values()) > 0
+
+
+def test_command_prints_both_runs(mjpg_video):
+    app = typer.Typer()
+    app.command()(bench_overload)
+    r = CliRunner().invoke(app, ["--model", str(MODELS / "yolov8_layout.onnx"), "--video", str(mjpg_video.path),
+                                 "--cameras", "2", "--seconds", "1.5", "--budget-ms", "1"])
+    assert r.exit_code == 0, r.output
+    assert "none" in r.output and "p99 1 ms" in r.output and "frames per call" in r.output
