@@ -44,6 +44,8 @@ class SimulatedLineSource(VideoSource):
             late_by = self.clock.sim_now() - self._shutter / self.fps
             if late_by > 1.0 / self.fps:
                 skip = math.floor(late_by * self.fps)
+                if self.seconds is not None:  # shutter times past the end of the run were never due
+                    skip = min(skip, max(math.floor(self.seconds * self.fps) + 1 - self._shutter, 0))
                 self._shutter += skip
                 self._dropped += skip
             wait = self._shutter / self.fps - self.clock.sim_now()

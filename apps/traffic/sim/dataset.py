@@ -9,6 +9,7 @@ train or val image uses (a pole on the west side of the south approach, higher t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import multiprocessing
 import os
@@ -195,8 +196,15 @@ def write_dataset(out: Path, counts: dict[str, int], seed: int, workers: int, re
         if count <= 0:
             continue
         args = (resolution, split_seeds[split], split == "test")
-        with multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker, initargs=args) as pool:
-            for image, xyxy, cls in tqdm(pool.imap(_render_in_worker, range(count), chunksize=4), total=count, desc=split):
+        with contextlib.ExitStack() as stack:
+            if workers == 1:  # in this process: no interpreter start-up per split
+                _init_worker(*args)
+                rendered = map(_render_in_worker, range(count))
+            else:
+                pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(
+                    workers, initializer=_init_worker, initargs=args))
+                rendered = pool.imap(_render_in_worker, range(count), chunksize=4)
+            for image, xyxy, cls in tqdm(rendered, total=count, desc=split):
                 writer.add(split, image, xyxy, cls)
     meta = {
         "generator": "edgesight.apps.traffic.sim.dataset",
