@@ -12,6 +12,9 @@ import typer
 from ..apps.demo import demo
 from ..apps.inspection.cli import app as inspection_app
 from ..apps.traffic.cli import app as traffic_app
+from ..dashboards.bench import bench_dashboard
+from ..dashboards.cli import dashboard
+from .bench.cli import bench_motion, bench_overload, bench_pipeline, bench_streams
 from .bus.cli import bench_bus
 from .models import bundled_model
 from .store.cli import ingest
@@ -29,7 +32,13 @@ app.add_typer(traffic_app, name="traffic", help="Traffic: counts, queues and ada
 app.add_typer(inspection_app, name="inspection", help="Inspection: defects on a conveyor, verdicts, rejects.")
 app.command("ingest")(ingest)
 app.command("demo")(demo)
+app.command("dashboard")(dashboard)
 bench_app.command("bus")(bench_bus)
+bench_app.command("pipeline")(bench_pipeline)
+bench_app.command("streams")(bench_streams)
+bench_app.command("motion")(bench_motion)
+bench_app.command("overload")(bench_overload)
+bench_app.command("dashboard")(bench_dashboard)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
