@@ -1,12 +1,13 @@
 """Latency percentiles from binned counts, the same on SQLite (which has no percentile function) and PostgreSQL.
 
-A query groups samples into fine bins in SQL (`latency_bin`) and returns only (bin, count) rows; percentiles
-are read off the cumulative counts here. One scan of the window serves every percentile, per-stage table,
-time series and histogram, and what crosses the wire is bounded by the number of bins, not of samples.
+A query groups samples into bins in SQL (`latency_bin`) and returns only (bin, count) rows; percentiles are read
+off the cumulative counts here. One scan of the window serves every percentile, per-stage table, time series and
+histogram, and what crosses the wire is bounded by the number of bins, not of samples.
 
-Bins keep three significant digits: 0.01 ms wide below 10 ms, 0.1 ms below 100 ms, 1 ms below 1 s, and so on.
-A percentile is the midpoint of the bin that holds the nearest-rank sample (rank ceil(p/100 * n)), so it is
-within half a bin of the exact value: 0.5 % of it above 1 ms, 5 microseconds below.
+Bins are about 2 % of their value wide, in steps of 1-2-5 per decade (20 us wide from 1 ms, 50 us from 2 ms,
+100 us from 5 ms, 200 us from 10 ms, ...), and 2 us wide below 0.2 ms. A percentile is the midpoint of the bin
+that holds the nearest-rank sample (rank ceil(p/100 * n)), so it is within half a bin of the exact value: 1.25 %
+of it at most above 0.2 ms, 1 us below.
 """
 from __future__ import annotations
 
@@ -21,24 +22,39 @@ from sqlalchemy.sql.elements import ColumnElement
 from .portable_sql import PortableSql
 
 PERCENTILES = (50, 90, 95, 99)
-BIN_UNIT_MS = 0.01  # a bin id is the bin's lower edge in these units
-# (upper limit of a decade in ms, bin width in BIN_UNIT_MS) in increasing order; the last decade is open.
-DECADES: tuple[tuple[float, int], ...] = ((10.0, 1), (100.0, 10), (1000.0, 100), (10000.0, 1000), (float("inf"), 10000))
+UNITS_PER_MS = 1000  # a bin id is the bin's lower edge in microseconds
+BIN_UNIT_MS = 1.0 / UNITS_PER_MS
+# (upper end of a range in ms, bin width there in microseconds), increasing; every range starts on a multiple of
+# its width, and the last range is open.
+RANGES: tuple[tuple[float, int], ...] = (
+    (0.2, 2), (0.5, 5), (1.0, 10), (2.0, 20), (5.0, 50), (10.0, 100), (20.0, 200), (50.0, 500), (100.0, 1000),
+    (200.0, 2000), (500.0, 5000), (1000.0, 10_000), (2000.0, 20_000), (5000.0, 50_000), (10_000.0, 100_000),
+    (float("inf"), 200_000),
+)
 
 
 def latency_bin(ms: ColumnElement[float], sql: PortableSql) -> ColumnElement[int]:
-    """SQL: the bin id of a latency in ms (its lower edge in BIN_UNIT_MS)."""
-    whens = [(ms < limit, sql.floor_int(ms / (width * BIN_UNIT_MS)) * width) for limit, width in DECADES[:-1]]
-    width = DECADES[-1][1]
-    return case(*whens, else_=sql.floor_int(ms / (width * BIN_UNIT_MS)) * width)
+    """SQL: the bin id of a latency in ms. Microseconds first (ms * 1000 is exact for whole microseconds), then
+    whole widths, so SQL and `bin_of` agree to the last bit."""
+    def floor_to(width: int) -> ColumnElement[int]:
+        return sql.floor_int(ms * UNITS_PER_MS / width) * width
+
+    return case(*((ms < upper, floor_to(width)) for upper, width in RANGES[:-1]), else_=floor_to(RANGES[-1][1]))
+
+
+def bin_of(ms: np.ndarray) -> np.ndarray:
+    """The bin ids `latency_bin` gives these latencies (ms), computed the same way in numpy."""
+    widths = np.full(ms.shape, RANGES[-1][1], dtype=np.int64)
+    for upper, width in reversed(RANGES[:-1]):
+        widths[ms < upper] = width
+    return (np.floor(ms * UNITS_PER_MS / widths) * widths).astype(np.int64)
 
 
 def bin_width(bin_id: np.ndarray) -> np.ndarray:
-    """Width of each bin, in BIN_UNIT_MS."""
-    lower_ms = bin_id * BIN_UNIT_MS
-    widths = np.full(bin_id.shape, DECADES[-1][1], dtype=np.int64)
-    for limit, width in reversed(DECADES[:-1]):
-        widths[lower_ms < limit] = width
+    """Width of each bin, in microseconds."""
+    widths = np.full(bin_id.shape, RANGES[-1][1], dtype=np.int64)
+    for upper, width in reversed(RANGES[:-1]):
+        widths[bin_id < round(upper * UNITS_PER_MS)] = width
     return widths
 
 

@@ -16,6 +16,7 @@ from edgesight.apps.traffic.evaluate.metrics import RunMetrics
 from edgesight.apps.traffic.evaluate.table import ControllerResult, EvaluationTable
 from edgesight.core.events import Alarm, LatencyBatch, PartVerdict, SignalState, TrafficFlow
 from edgesight.dashboards.dashboard_config import SIM_RESULTS_ENV
+from edgesight.dashboards.latency_bins import BIN_UNIT_MS, bin_of, bin_width
 from edgesight.dashboards.page_list import PAGES
 from edgesight.dashboards.synthetic_site import SECOND_JUNCTION_CAMERA, SECOND_JUNCTION_NODE
 
@@ -70,8 +71,8 @@ def test_latency_percentiles_match_the_frames(app: AppTest, site_hour: SiteHour)
                            for f in body.frames])
     for p in (50, 95, 99):
         exact = float(np.percentile(end_to_end, p, method="inverted_cdf"))
-        # Within half a bin (0.05 ms below 100 ms, 0.5 ms above) plus the one-decimal rounding of the display.
-        tolerance = (0.05 if exact < 100 else 0.5) + 0.05
+        # Within half a bin (about 1 % of the value) plus the one-decimal rounding of the display.
+        tolerance = bin_width(bin_of(np.array([exact])))[0] * BIN_UNIT_MS / 2 + 0.05
         assert abs(float(shown[f"End to end p{p}"].removesuffix(" ms")) - exact) <= tolerance, p
     assert shown["Frames sampled"] == f"{len(end_to_end):,}"
     per_stage = app.dataframe[0].value
