@@ -3,10 +3,12 @@ token bucket."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
-from edgesight.core.bus.outbox import Outbox, OutboxItem
+from edgesight.core.bus.outbox import Outbox, OutboxItem, _mark_sent_sql
 from edgesight.core.bus.token_bucket import TokenBucket
 from edgesight.core.events import Priority
 
@@ -37,6 +39,34 @@ def test_critical_before_bulk_then_oldest_first(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
+def test_rows_with_a_queued_sent_mark_are_not_handed_out_again(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        outbox = await open_outbox(tmp_path / "o.sqlite")
+        await outbox.put([item(Priority.BULK, i) for i in range(4)])
+        batch = await outbox.next_batch(10)
+        outbox.mark_sent([batch[0].row_id, batch[1].row_id])  # PUBACKed, mark not committed yet
+        outbox.rewind()
+        assert [m.payload for m in await outbox.next_batch(10)] == [b"payload 2", b"payload 3"]
+        await outbox.flush()
+        assert outbox.pending == 2
+        outbox.rewind()
+        assert [m.payload for m in await outbox.next_batch(10)] == [b"payload 2", b"payload 3"]
+        await outbox.close()
+
+    asyncio.run(scenario())
+
+
+def test_sent_marks_find_their_rows_by_primary_key(tmp_path: Path) -> None:
+    """Through the outbox_unsent index instead, each mark would walk the whole backlog of unsent rows."""
+    async def scenario() -> None:
+        await (await open_outbox(tmp_path / "o.sqlite")).close()
+
+    asyncio.run(scenario())
+    with closing(sqlite3.connect(tmp_path / "o.sqlite")) as db:
+        plan = db.execute("EXPLAIN QUERY PLAN " + _mark_sent_sql(3), (1, 2, 3)).fetchall()
+    assert [row[3] for row in plan] == ["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"]
+
+
 def test_full_outbox_sheds_oldest_bulk_never_critical(tmp_path: Path) -> None:
     async def scenario() -> None:
         outbox = await open_outbox(tmp_path / "o.sqlite", max_pending=10)
@@ -60,7 +90,7 @@ def test_unsent_events_and_sequences_survive_reopen(tmp_path: Path) -> None:
         outbox = await open_outbox(tmp_path / "o.sqlite")
         await outbox.put([item(Priority.BULK, i) for i in range(5)])
         batch = await outbox.next_batch(2)
-        await outbox.mark_sent([m.row_id for m in batch])
+        outbox.mark_sent([m.row_id for m in batch])
         await outbox.close()
 
         reopened = await open_outbox(tmp_path / "o.sqlite")
@@ -80,7 +110,8 @@ def test_replay_retention_prunes_old_sent_events(tmp_path: Path) -> None:
         outbox = await open_outbox(tmp_path / "o.sqlite", replay_retention=100)
         await outbox.put([item(Priority.BULK, i) for i in range(1500)])
         batch = await outbox.next_batch(1500)
-        await outbox.mark_sent([m.row_id for m in batch])
+        outbox.mark_sent([m.row_id for m in batch])
+        await outbox.flush()
         assert outbox.pending == 0
         assert await outbox.requeue("traffic/cam1", [(0, 1399)]) == 0, "pruned beyond the retention"
         assert await outbox.requeue("traffic/cam1", [(1400, 1499)]) == 100

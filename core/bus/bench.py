@@ -1,9 +1,12 @@
 """`edgesight bench bus`: what the durable outbox costs against plain aiomqtt QoS 1, on one broker.
 
-Both variants send the same event (a `crossing` envelope) with the same in-flight window to the same
-subscriber, in two phases: as fast as possible (events/s, first publish to last receipt), and paced at a
-fixed rate (publish-to-consumer latency, p50/p99). Publisher and subscriber share one process and loop,
-as they would share one edge box; the subscriber only parses each payload's publish time.
+Both variants send the same event (a `crossing` envelope, stamped with its publish time before it waits
+for anything) with the same in-flight window of unacknowledged messages to the same subscriber, in two
+phases: as fast as possible (events/s, first publish to last receipt, `WINDOW` producers each publishing
+one event after the other), and paced at a fixed rate (publish-to-consumer latency, p50/p99). Publisher
+and subscriber share one process and loop, as they would share one edge box; the subscriber only parses
+each payload's publish time. Plain aiomqtt returns from a publish on PUBACK, the outbox publisher once
+the event is committed; its pump keeps `WINDOW` messages in flight.
 """
 from __future__ import annotations
 
@@ -12,10 +15,11 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aiomqtt
 
@@ -28,7 +32,7 @@ SITE, NODE, APP, SOURCE = "bench", "bench-node", "traffic", "cam1"
 TOPIC_FILTER = f"edgesight/{SITE}/{APP}/#"
 WINDOW = 64
 
-Publish = Callable[[int], Awaitable[None]]
+Publish = Callable[[int], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -92,28 +96,27 @@ class _Receiver:
 async def _measure(receiver: _Receiver, publish: Publish, events: int, rate: float, seconds: float) -> VariantFigures:
     done = receiver.expect(events)
     start = time.perf_counter()
-    window = asyncio.Semaphore(WINDOW)
+    numbers = iter(range(events))
 
-    async def one(i: int) -> None:
-        async with window:
+    async def producer() -> None:
+        for i in numbers:
             await publish(i)
 
-    await asyncio.gather(*(one(i) for i in range(events)))
+    await asyncio.gather(*(producer() for _ in range(WINDOW)))
     await asyncio.wait_for(done.wait(), 120)
     events_per_s = events / (receiver.last_receipt - start)
 
     paced = int(rate * seconds)
     done = receiver.expect(paced)
     begin = time.perf_counter()
-    pending: set[asyncio.Task] = set()
+    publishing: list[asyncio.Task] = []
     for i in range(paced):
         delay = begin + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(publish(i))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
+        publishing.append(asyncio.create_task(publish(i)))
     await asyncio.wait_for(done.wait(), 60)
+    await asyncio.gather(*publishing)  # the subscriber may get the last events before their PUBACKs come
     latencies = sorted(receiver.latencies_ms)
     return VariantFigures(
         events_per_s=round(events_per_s, 1),
@@ -132,11 +135,13 @@ async def _bench(config: BusConfig, events: int, rate: float, seconds: float) ->
             async with aiomqtt.Client(config.host, config.port, identifier="bench-plain", protocol=aiomqtt.ProtocolVersion.V5,
                                       max_inflight_messages=WINDOW) as plain:
                 plain.pending_calls_threshold = WINDOW + 16
+                in_flight = asyncio.Semaphore(WINDOW)
 
                 async def publish_plain(i: int) -> None:
                     envelope = make_envelope(crossing(i), site=SITE, node=NODE, app=APP, source=SOURCE, seq=i,
                                              capture_time=utc_now())
-                    await plain.publish(envelope.topic, envelope.to_json(), qos=1)
+                    async with in_flight:
+                        await plain.publish(envelope.topic, envelope.to_json(), qos=1)
 
                 plain_figures = await _measure(receiver, publish_plain, events, rate, seconds)
 

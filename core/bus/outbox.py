@@ -5,18 +5,21 @@ outage, a network cut or a kill -9 of the publisher loses nothing: whatever is u
 Sent events stay a while (`replay_retention`) so a consumer that lost some downstream can ask for them again.
 
 SQLite in WAL mode on one dedicated thread (the event loop never waits on the disk). Writes are group
-commits: callers that arrive while a transaction runs share the next one.
+commits: inserts and sent marks that arrive while a transaction runs share the next one.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import logging
 import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from prometheus_client import Counter
 
@@ -24,7 +27,10 @@ from ..events import Priority
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 FRESH_LIMIT = 10_000  # rows kept in memory for the pump; beyond, they are read back from disk
+MARK_LINGER_S = 0.02  # how long sent marks alone wait for inserts to share their transaction
 
 SHED_TOTAL = Counter("edgesight_outbox_shed_total", "Bulk events dropped because the outbox was full")
 
@@ -45,6 +51,24 @@ CREATE TABLE IF NOT EXISTS sequences (stream TEXT PRIMARY KEY, last_seq INTEGER 
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
+# The writer thread gives up the GIL for every SQLite step and must win it back from a busy event loop each
+# time, so a transaction uses a few multi-row statements rather than one statement per row. Chunks stay
+# under 999 bound values, the oldest SQLite's limit.
+_INSERT_CHUNK = 100  # rows of 6 values
+_MARK_CHUNK = 500
+
+
+@functools.cache
+def _insert_sql(rows: int) -> str:
+    return "INSERT INTO outbox (priority, stream, seq, topic, payload, retain) VALUES " + ",".join(["(?,?,?,?,?,?)"] * rows)
+
+
+@functools.cache
+def _mark_sent_sql(rows: int) -> str:
+    # `+sent` keeps SQLite on the primary key: offered the outbox_unsent index for `sent = 0`, it would
+    # walk the whole backlog for every mark.
+    return f"UPDATE outbox SET sent = 1 WHERE id IN ({','.join(['?'] * rows)}) AND +sent = 0"
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
@@ -56,52 +80,89 @@ class OutboxItem:
     retain: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class PendingMessage:
+class PendingMessage(NamedTuple):
     row_id: int
     topic: str
     payload: bytes
     retain: bool
 
 
+# Rows committed by this process wait for the pump as plain tuples (row_id, topic, payload, retain), made
+# into a PendingMessage only when handed out: the garbage collector stops tracking a plain tuple of plain
+# values, so a backlog of thousands neither slows every collection nor sets off full ones.
+_Row = tuple[int, str, bytes, bool]
+
+
 class _GroupCommit:
-    """Collects work from many callers and runs it as one transaction per turn of the writer thread.
-    Callers of one transaction share one future."""
+    """Queues inserts and sent marks and commits them together, one transaction per turn of the writer
+    thread. Inserts have callers waiting: a turn starts once the event loop has let the callers that are
+    ready join it, and they share one future. Sent marks have no one waiting: alone they wait up to
+    `mark_linger_s` for inserts to ride along with."""
 
     def __init__(
-        self, run: Callable[[list], None], submit: Callable[[Callable[[], None]], Awaitable[None]], linger_s: float = 0.0
+        self,
+        commit: Callable[[list[OutboxItem], list[int]], None],
+        submit: Callable[[Callable[[], None]], Awaitable[None]],
+        mark_linger_s: float,
+        inserted: asyncio.Event,
     ) -> None:
-        self._run, self._submit, self._linger_s = run, submit, linger_s
-        self._queue: list[object] = []
-        self._waiter: asyncio.Future[None] | None = None
+        self._commit, self._submit, self._mark_linger_s = commit, submit, mark_linger_s
+        self._inserted = inserted  # set after each transaction that inserted rows
+        self._items: list[OutboxItem] = []
+        self._marks: list[int] = []
+        self.marking: set[int] = set()  # rows whose sent mark is queued or being committed
+        self._committed: asyncio.Future[None] | None = None  # resolves when the queued items are on disk
+        self._hurry = asyncio.Event()  # someone waits for the next turn: no lingering
         self._task: asyncio.Task | None = None
 
-    def add(self, work: object) -> asyncio.Future[None]:
-        """Queue `work`; the returned future resolves when its transaction has committed."""
-        loop = asyncio.get_running_loop()
-        self._queue.append(work)
-        if self._waiter is None:
-            self._waiter = loop.create_future()
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._drain())
-        return self._waiter
+    def insert(self, items: list[OutboxItem]) -> asyncio.Future[None]:
+        """Queue `items`; the returned future resolves when their transaction has committed."""
+        self._items += items
+        if self._committed is None:
+            self._committed = asyncio.get_running_loop().create_future()
+        self._hurry.set()
+        self._start()
+        return self._committed
 
-    async def _drain(self) -> None:
-        while self._queue:
-            # Wait a turn of the event loop (or the linger time) first: callers that are ready now join
-            # this transaction instead of each paying for their own.
-            await asyncio.sleep(self._linger_s)
-            works, self._queue = self._queue, []
-            waiter, self._waiter = self._waiter, None
-            assert waiter is not None
+    def mark_sent(self, row_ids: list[int]) -> None:
+        self._marks += row_ids
+        self.marking.update(row_ids)
+        self._start()
+
+    def _start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._turns())
+
+    async def _turns(self) -> None:
+        while self._items or self._marks:
+            if not self._hurry.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._mark_linger_s):
+                        await self._hurry.wait()
+            # A turn of the event loop first: callers that are ready now join this transaction instead of
+            # each paying for their own.
+            await asyncio.sleep(0)
+            self._hurry.clear()
+            items, self._items = self._items, []
+            marks, self._marks = self._marks, []
+            committed, self._committed = self._committed, None
             try:
-                await self._submit(lambda works=works: self._run(works))
+                await self._submit(functools.partial(self._commit, items, marks))
             except Exception as exc:  # noqa: BLE001 - handed to the callers, who re-raise it
-                waiter.set_exception(exc)
+                if committed is not None:
+                    committed.set_exception(exc)
+                if marks:
+                    log.warning("outbox: %d sent mark(s) not recorded (%s); those events will go again", len(marks), exc)
             else:
-                waiter.set_result(None)
+                if committed is not None:
+                    self._inserted.set()
+                    committed.set_result(None)
+            finally:
+                self.marking.difference_update(marks)
 
     async def flush(self) -> None:
+        """Returns once everything queued so far is committed; sent marks do not linger meanwhile."""
+        self._hurry.set()
         while self._task is not None and not self._task.done():
             await asyncio.shield(self._task)
 
@@ -113,7 +174,8 @@ class Outbox:
         self.path = path
         self.max_pending = max_pending
         self.replay_retention = replay_retention
-        self._synchronous = synchronous
+        self._synchronous = synchronous.upper()
+        self._db_synchronous = ""  # the level the writing connection is set to now
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
         # The pump reads on its own connection and thread: in WAL mode a reader never waits for the
         # writer's fsync, so sending does not stall behind a commit.
@@ -124,8 +186,8 @@ class Outbox:
         # Rows committed by this process, handed to the pump from memory so that steady sending does not
         # read back what it has just written. The database is read only for a backlog: rows from before
         # this process, rows made unsent again (rewind), or more than FRESH_LIMIT waiting.
-        self._committed: deque[tuple[Priority, PendingMessage]] = deque()
-        self._fresh: dict[Priority, deque[PendingMessage]] = {p: deque() for p in Priority}
+        self._committed: deque[tuple[int, _Row]] = deque()  # (priority, row), appended by the writer thread
+        self._fresh: dict[int, deque[_Row]] = {p: deque() for p in Priority}
         self._backlog = True
         self._rewind = False
         self.pending = 0
@@ -133,9 +195,7 @@ class Outbox:
         self.last_seqs: dict[str, int] = {}
         self._sent_since_prune = 0
         self.changed = asyncio.Event()  # set whenever there may be new unsent rows
-        self._puts = _GroupCommit(self._insert_many, self._call)
-        # Sent marks are not on any caller's path: gathering them for 20 ms makes far fewer transactions.
-        self._acks = _GroupCommit(self._mark_sent_many, self._call, linger_s=0.02)
+        self._writes = _GroupCommit(self._commit, self._call, MARK_LINGER_S, inserted=self.changed)
 
     @classmethod
     async def open(cls, path: Path, *, max_pending: int, replay_retention: int, synchronous: str = "normal") -> Outbox:
@@ -162,7 +222,6 @@ class Outbox:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={self._synchronous.upper()}")
             db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise RuntimeError(f"outbox {self.path}: cannot open ({exc}); move the file aside to start empty") from None
@@ -172,52 +231,82 @@ class Outbox:
         row = db.execute("SELECT value FROM counters WHERE name = 'shed_total'").fetchone()
         self.shed_total = row[0] if row else 0
 
-    def _insert_many(self, batches: list[list[OutboxItem]]) -> None:
+    def _set_synchronous(self, db: sqlite3.Connection, level: str) -> None:
+        if level != self._db_synchronous:
+            db.execute(f"PRAGMA synchronous={level}")
+            self._db_synchronous = level
+
+    def _commit(self, items: list[OutboxItem], marks: list[int]) -> None:
+        """One transaction: the sent marks, then the inserts (shedding old bulk events if full)."""
         db = self._db
         assert db is not None
-        items = [item for batch in batches for item in batch]
-        last: dict[str, int] = {}
-        for item in items:
-            last[item.stream] = max(item.seq, last.get(item.stream, -1))
-        db.execute(f"PRAGMA synchronous={self._synchronous.upper()}")
+        # A lost sent mark only makes its event go again: a transaction of marks alone need not wait for
+        # the disk, whatever `synchronous` the inserts want.
+        self._set_synchronous(db, self._synchronous if items else "NORMAL")
         db.execute("BEGIN IMMEDIATE")
         try:
-            deleted, kept = self._make_room(db, items)
-            db.executemany(
-                "INSERT INTO outbox (priority, stream, seq, topic, payload, retain) VALUES (?, ?, ?, ?, ?, ?)",
-                [(int(i.priority), i.stream, i.seq, i.topic, i.payload, int(i.retain)) for i in kept],
-            )
-            # Shed events keep their numbers: consumers then see them as a gap, which is the truth.
-            db.executemany(
-                "INSERT INTO sequences (stream, last_seq) VALUES (?, ?) "
-                "ON CONFLICT (stream) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
-                list(last.items()),
-            )
-            shed = deleted + len(items) - len(kept)
-            if shed:
-                db.execute(
-                    "INSERT INTO counters (name, value) VALUES ('shed_total', ?) "
-                    "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-                    (shed,),
-                )
-            last_id = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()[0]
+            marked = self._mark_sent(db, marks) if marks else 0
+            pending = self.pending - marked
+            deleted, stored = self._insert(db, items, pending) if items else (0, [])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        # One writer inside one transaction: AUTOINCREMENT gave the rows consecutive ids ending at last_id.
-        first_id = last_id - len(kept) + 1
-        self._committed.extend(
-            (i.priority, PendingMessage(first_id + n, i.topic, i.payload, i.retain)) for n, i in enumerate(kept)
-        )
-        self.pending += len(kept) - deleted
+        self._committed.extend(stored)
+        self.pending = pending + len(stored) - deleted
+        shed = deleted + len(items) - len(stored)
         self.shed_total += shed
         SHED_TOTAL.inc(shed)
 
-    def _make_room(self, db: sqlite3.Connection, items: list[OutboxItem]) -> tuple[int, list[OutboxItem]]:
+    def _mark_sent(self, db: sqlite3.Connection, row_ids: list[int]) -> int:
+        marked = 0
+        for start in range(0, len(row_ids), _MARK_CHUNK):
+            chunk = row_ids[start:start + _MARK_CHUNK]
+            marked += db.execute(_mark_sent_sql(len(chunk)), chunk).rowcount
+        self._sent_since_prune += marked
+        if self._sent_since_prune >= max(1000, self.replay_retention // 10):
+            self._sent_since_prune = 0
+            db.execute(
+                "DELETE FROM outbox WHERE sent = 1 AND id <= "
+                "(SELECT id FROM outbox WHERE sent = 1 ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (self.replay_retention,),
+            )
+        return marked
+
+    def _insert(self, db: sqlite3.Connection, items: list[OutboxItem], pending: int) -> tuple[int, list[tuple[int, _Row]]]:
+        """Returns the rows shed to make room and the (priority, row) of each item stored."""
+        deleted, kept = self._make_room(db, items, pending)
+        stored: list[tuple[int, _Row]] = []
+        for start in range(0, len(kept), _INSERT_CHUNK):
+            chunk = kept[start:start + _INSERT_CHUNK]
+            values = [v for i in chunk for v in (int(i.priority), i.stream, i.seq, i.topic, i.payload, int(i.retain))]
+            last_id = db.execute(_insert_sql(len(chunk)), values).lastrowid
+            assert last_id is not None
+            # One writer inside one transaction: AUTOINCREMENT gave the chunk consecutive ids ending at last_id.
+            first_id = last_id - len(chunk) + 1
+            stored += [(int(i.priority), (first_id + n, i.topic, i.payload, i.retain)) for n, i in enumerate(chunk)]
+        last: dict[str, int] = {}
+        for item in items:
+            last[item.stream] = max(item.seq, last.get(item.stream, -1))
+        # Shed events keep their numbers: consumers then see them as a gap, which is the truth.
+        db.executemany(
+            "INSERT INTO sequences (stream, last_seq) VALUES (?, ?) "
+            "ON CONFLICT (stream) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
+            list(last.items()),
+        )
+        shed = deleted + len(items) - len(kept)
+        if shed:
+            db.execute(
+                "INSERT INTO counters (name, value) VALUES ('shed_total', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                (shed,),
+            )
+        return deleted, stored
+
+    def _make_room(self, db: sqlite3.Connection, items: list[OutboxItem], pending: int) -> tuple[int, list[OutboxItem]]:
         """Shed the oldest unsent bulk events so that `items` fit. Returns the rows deleted and the items to
         store: incoming bulk items are shed too when the backlog holds too little bulk to make room."""
-        excess = self.pending + len(items) - self.max_pending
+        excess = pending + len(items) - self.max_pending
         if excess <= 0:
             return 0, items
         deleted = db.execute(
@@ -232,34 +321,6 @@ class Outbox:
             else:
                 kept.append(item)
         return deleted, kept
-
-    def _mark_sent_many(self, id_lists: list[list[int]]) -> None:
-        db = self._db
-        assert db is not None
-        ids = [i for ids in id_lists for i in ids]
-        # A lost sent-mark only causes a resend, so this commit need not wait for the disk.
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            marked = 0
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                marked += db.execute(
-                    f"UPDATE outbox SET sent = 1 WHERE sent = 0 AND id IN ({','.join('?' * len(chunk))})", chunk
-                ).rowcount
-            self._sent_since_prune += marked
-            if self._sent_since_prune >= max(1000, self.replay_retention // 10):
-                self._sent_since_prune = 0
-                db.execute(
-                    "DELETE FROM outbox WHERE sent = 1 AND id <= "
-                    "(SELECT id FROM outbox WHERE sent = 1 ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                    (self.replay_retention,),
-                )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        self.pending -= marked
 
     def _select_unsent(self, limit: int) -> tuple[list[PendingMessage], bool]:
         """Read on from each priority's cursor; also says whether the backlog is exhausted."""
@@ -283,8 +344,8 @@ class Outbox:
 
     def _take_fresh(self, limit: int) -> list[PendingMessage]:
         while self._committed:
-            priority, message = self._committed.popleft()
-            self._fresh[priority].append(message)
+            priority, row = self._committed.popleft()
+            self._fresh[priority].append(row)
         if sum(len(q) for q in self._fresh.values()) > FRESH_LIMIT:
             self.rewind()  # the pump is far behind (no broker): let the database hold the backlog
             return []
@@ -292,10 +353,10 @@ class Outbox:
         for priority in Priority:
             queue = self._fresh[priority]
             while queue and len(out) < limit:
-                message = queue.popleft()
-                if message.row_id > self._cursors[priority]:  # else the backlog read handed it out already
-                    self._cursors[priority] = message.row_id
-                    out.append(message)
+                row = queue.popleft()
+                if row[0] > self._cursors[priority]:  # else the backlog read handed it out already
+                    self._cursors[priority] = row[0]
+                    out.append(PendingMessage._make(row))
         return out
 
     def _requeue(self, stream: str, ranges: list[tuple[int, int]]) -> int:
@@ -314,10 +375,9 @@ class Outbox:
 
     # ------------------------------------------------------------------------------------ loop side
 
-    async def put(self, items: list[OutboxItem]) -> None:
-        """Returns once `items` are committed to disk (shedding old bulk telemetry if the outbox is full)."""
-        await self._puts.add(list(items))
-        self.changed.set()
+    def put(self, items: list[OutboxItem]) -> asyncio.Future[None]:
+        """Resolves once `items` are committed to disk (shedding old bulk telemetry if the outbox is full)."""
+        return self._writes.insert(items)
 
     def rewind(self) -> None:
         """Hand out every unsent row again on the next `next_batch` (after a reconnect or a failed send)."""
@@ -325,8 +385,8 @@ class Outbox:
 
     async def next_batch(self, limit: int, exclude: Iterable[int] = ()) -> list[PendingMessage]:
         """Unsent messages not handed out since the last rewind, critical before bulk, oldest first,
-        skipping those in `exclude` (in flight). Empty only when there is nothing more to hand out."""
-        excluded = frozenset(exclude)
+        skipping those in `exclude` (in flight) and those whose sent mark is not committed yet. Empty only
+        when there is nothing more to hand out."""
         while True:
             if self._rewind:
                 self._rewind = False
@@ -335,23 +395,27 @@ class Outbox:
                 for queue in self._fresh.values():
                     queue.clear()
             if self._backlog:
+                # Only a read of the database can meet a row handed out before: fresh rows never were. Taken
+                # before the read: a row whose mark commits while it runs may still read as unsent.
+                skip = set(exclude) | self._writes.marking
                 rows, exhausted = await self._read(lambda: self._select_unsent(limit))
                 self._backlog = not exhausted
+                out = [m for m in rows if m.row_id not in skip]
             else:
-                rows = self._take_fresh(limit)
-                exhausted = not rows
-            out = [m for m in rows if m.row_id not in excluded]
+                out = self._take_fresh(limit)
+                exhausted = not out
             if out or (exhausted and not self._backlog and not self._rewind):
                 return out
 
-    def mark_sent(self, row_ids: list[int]) -> asyncio.Future[None]:
-        """Record PUBACKs with the next group commit; the future resolves once committed. Not fsync-critical:
-        a mark lost in a crash only makes the event go again, and consumers drop the duplicate."""
-        return self._acks.add(row_ids)
+    def mark_sent(self, row_ids: list[int]) -> None:
+        """Record PUBACKs with the next group commit (`flush` waits for it). Until then `next_batch` does
+        not hand these rows out again. Not fsync-critical: a mark lost in a crash only makes the event go
+        again, and consumers drop the duplicate."""
+        self._writes.mark_sent(row_ids)
 
     async def requeue(self, stream: str, ranges: list[tuple[int, int]]) -> int:
         """Make retained sent events of `stream` unsent again; returns how many were found."""
-        await self._acks.flush()
+        await self._writes.flush()
         count = await self._call(lambda: self._requeue(stream, ranges))
         if count:
             self.rewind()
@@ -359,8 +423,7 @@ class Outbox:
         return count
 
     async def flush(self) -> None:
-        await self._puts.flush()
-        await self._acks.flush()
+        await self._writes.flush()
 
     async def close(self) -> None:
         await self.flush()

@@ -114,11 +114,13 @@ class EventPublisher:
         """Wait until every queued event has been acknowledged by the broker; False on timeout."""
         assert self._outbox is not None
         deadline = time.monotonic() + timeout
-        await self._outbox.flush()
-        while self._outbox.pending or self._inflight:
+        while True:
+            self._progress.clear()
+            await self._outbox.flush()  # the sent marks of the PUBACKs so far
+            if not (self._outbox.pending or self._inflight):
+                return True
             if self._failure is not None:
                 raise self._failure
-            self._progress.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
@@ -126,8 +128,6 @@ class EventPublisher:
                 await asyncio.wait_for(self._progress.wait(), remaining)
             except TimeoutError:
                 return False
-            await self._outbox.flush()
-        return True
 
     @property
     def pending(self) -> int:
@@ -189,10 +189,14 @@ class EventPublisher:
         await client.publish(offline.topic, offline.to_json(), qos=1, retain=True, timeout=2.0)
 
     async def _pump(self, client: aiomqtt.Client) -> None:
+        """Hands unsent messages to senders, critical first, keeping at most `max_inflight` unacknowledged."""
         outbox = self._outbox
         assert outbox is not None
         window = asyncio.Semaphore(self.config.max_inflight)
-        senders: set[asyncio.Task] = set()
+        outgoing: asyncio.Queue[PendingMessage] = asyncio.Queue()
+        # Long-lived senders rather than a task per message; one more is started whenever more messages are
+        # in flight than there are senders, so there are never more than the window has ever needed.
+        senders: list[asyncio.Task] = []
         self._inflight.clear()
         outbox.rewind()  # a new connection: everything unsent goes, whatever was handed out before
         try:
@@ -208,35 +212,36 @@ class EventPublisher:
                     if self._bucket is not None:
                         await self._bucket.take(len(message.payload))
                     self._inflight.add(message.row_id)
-                    task = asyncio.create_task(self._send(client, message, window))
-                    senders.add(task)
-                    task.add_done_callback(senders.discard)
+                    if len(senders) < len(self._inflight):
+                        senders.append(asyncio.create_task(self._sender(client, outgoing, window)))
+                    outgoing.put_nowait(message)
         finally:
-            for task in list(senders):
+            for task in senders:
                 task.cancel()
             await asyncio.gather(*senders, return_exceptions=True)
             self._inflight.clear()
 
-    async def _send(self, client: aiomqtt.Client, message: PendingMessage, window: asyncio.Semaphore) -> None:
+    async def _sender(self, client: aiomqtt.Client, outgoing: asyncio.Queue[PendingMessage], window: asyncio.Semaphore) -> None:
+        """Publishes messages from `outgoing` one at a time, each freeing its place in `window` on PUBACK."""
         outbox = self._outbox
         assert outbox is not None
-        try:
-            await client.publish(message.topic, message.payload, qos=1, retain=message.retain)
-        except aiomqtt.MqttError as exc:
-            # Not "unsent": paho may still deliver it. It stays unsent in the outbox and goes again.
-            log.debug("publish of outbox row %d not confirmed (%s); will resend", message.row_id, exc)
-            window.release()
-            self._inflight.discard(message.row_id)
-            outbox.rewind()
-            outbox.changed.set()
-            return
-        window.release()
-        # Stay excluded from the pump's selection until the sent mark is committed, or it would go twice.
-        outbox.mark_sent([message.row_id]).add_done_callback(lambda _: self._sent(message.row_id))
-
-    def _sent(self, row_id: int) -> None:
-        self._inflight.discard(row_id)
-        self._progress.set()
+        while True:
+            message = await outgoing.get()
+            try:
+                await client.publish(message.topic, message.payload, qos=1, retain=message.retain)
+            except aiomqtt.MqttError as exc:
+                # Not "unsent": paho may still deliver it. It stays unsent in the outbox and goes again.
+                log.debug("publish of outbox row %d not confirmed (%s); will resend", message.row_id, exc)
+                self._inflight.discard(message.row_id)
+                outbox.rewind()
+                outbox.changed.set()
+            else:
+                # From here the outbox keeps the row from being handed out again until its sent mark is committed.
+                self._inflight.discard(message.row_id)
+                outbox.mark_sent([message.row_id])
+                self._progress.set()
+            finally:
+                window.release()
 
     async def _serve_replays(self, client: aiomqtt.Client) -> None:
         outbox = self._outbox
