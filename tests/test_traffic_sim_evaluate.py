@@ -29,7 +29,7 @@ def test_evaluate_command_prints_a_table_and_json() -> None:
     assert text.exit_code == 0, text.output
     assert "SUMO delay_based" in text.output and "delay s" in text.output
     as_json = runner.invoke(app, ["evaluate", "--scenario", "surge", "--seeds", "1", "--json",
-                                  "--controller", "max-pressure", "--workers", "1"])
+                                  "--controller", "max-pressure", "--workers", "1", "--no-cameras", "--exact"])
     assert as_json.exit_code == 0, as_json.output
     document = json.loads(as_json.output)
     assert document["seeds"] == [42]

@@ -35,8 +35,9 @@ class FlowEventReader:
             result.append(LaneMeasurement(
                 lane=target,
                 time=time,
-                # The flow event reports the queue, not every vehicle in the zone: queued vehicles stand in.
-                vehicles=lane.queue_length_m / QUEUED_VEHICLE_SPACING_M,
+                # A v1 event reports the queue, not every vehicle in the zone: its queued vehicles stand in.
+                vehicles=lane.vehicles_in_zone if lane.vehicles_in_zone is not None
+                else lane.queue_length_m / QUEUED_VEHICLE_SPACING_M,
                 queue_length_m=lane.queue_length_m,
                 occupancy=lane.occupancy,
                 flow_veh_h=lane.flow_veh_h,

@@ -1,9 +1,13 @@
-"""Runs the comparison: SUMO's own programs and, when given, an EdgeSight controller, on the same scenario
-and seeds, in parallel worker processes."""
+"""Runs the comparison: SUMO's own programs and, when given, an EdgeSight controller (with the cameras in the
+loop, and on SUMO's exact counts if asked), on the same scenario and seeds, in parallel worker processes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import numpy as np
+
+from edgesight.apps.traffic.evaluate.camera_loop import CameraLoopSettings, run_camera_closed_loop
 
 from edgesight.apps.traffic.evaluate.closed_loop import run_exact_closed_loop
 from edgesight.apps.traffic.evaluate.sumo_program import run_sumo_program
@@ -11,6 +15,7 @@ from edgesight.apps.traffic.evaluate.table import ControllerResult, EvaluationTa
 from edgesight.apps.traffic.sim.scenario import Scenario
 
 SEEDS: tuple[int, ...] = (42, 43, 44, 45, 46)
+LATENCY_PERCENTILES = (50, 95, 99)
 # Table row name -> SUMO programID.
 SUMO_REFERENCES: dict[str, str] = {
     "SUMO fixed-time": "static",
@@ -41,9 +46,27 @@ def evaluate_controller(scenario: Scenario, algorithm: str, seeds: Sequence[int]
     return ControllerResult(controller=f"{algorithm} (exact counts)", runs=dict(zip(seeds, metrics)))
 
 
-def evaluate(scenario: Scenario, algorithm: str | None = None, seeds: Sequence[int] = SEEDS,
-             workers: int = 2) -> EvaluationTable:
-    """The table for `scenario`: `algorithm` (if given) beside SUMO's own programs."""
-    results = [] if algorithm is None else [evaluate_controller(scenario, algorithm, seeds, workers)]
+def evaluate_camera_controller(scenario: Scenario, algorithm: str, settings: CameraLoopSettings,
+                               seeds: Sequence[int] = SEEDS, workers: int = 1) -> ControllerResult:
+    """An EdgeSight algorithm fed by the cameras over `seeds`, each run in a worker process (libsumo allows one
+    simulation per process). Latency percentiles pool every camera frame of every seed."""
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(run_camera_closed_loop, [scenario] * len(seeds), [algorithm] * len(seeds), seeds,
+                                [settings] * len(seeds)))
+    latency = np.array([s for r in results for s in r.latency_s]) * 1000.0
+    percentiles = {f"p{q}": float(np.percentile(latency, q)) for q in LATENCY_PERCENTILES} if latency.size else {}
+    return ControllerResult(controller=f"{algorithm} (cameras)", runs={seed: r.metrics for seed, r in zip(seeds, results)},
+                            latency_ms=percentiles)
+
+
+def evaluate(scenario: Scenario, algorithm: str | None = None, seeds: Sequence[int] = SEEDS, workers: int = 2,
+             cameras: CameraLoopSettings | None = None, exact: bool = False) -> EvaluationTable:
+    """The table for `scenario`: `algorithm` (if given) with the cameras in the loop (with `cameras`) and on
+    exact counts (with `exact`), beside SUMO's own programs."""
+    results = []
+    if algorithm is not None and cameras is not None:
+        results.append(evaluate_camera_controller(scenario, algorithm, cameras, seeds, workers))
+    if algorithm is not None and exact:
+        results.append(evaluate_controller(scenario, algorithm, seeds, workers))
     results += evaluate_sumo_programs(scenario, seeds, workers)
     return EvaluationTable(scenario=scenario.name, seeds=tuple(seeds), results=tuple(results))

@@ -93,6 +93,10 @@ class SiteConfig(BaseModel):
     stopped_speed_kmh: float = Field(5.0, gt=0, description="at or below this a vehicle counts as queued")
     queue_max_spacing_m: float = Field(20.0, gt=0, description="a longer bumper-to-bumper step ends a queue")
     tracker: TrackerConfig = Field(default_factory=TrackerConfig, description="ByteTrack settings for this camera")
+    speed_window_s: float = Field(1.0, gt=0, description="speed is the displacement over this window; at low "
+                                  "frame rates make it span at least two frames")
+    flow_window_s: float = Field(60.0, gt=0, description="flow is the rate over this trailing window (or over the "
+                                 "report interval, when that is longer), so short intervals do not report spikes")
 
     @model_validator(mode="after")
     def _consistent(self) -> SiteConfig:

@@ -6,7 +6,7 @@ counters, each a plain object with `update(detections, timestamp)` and `snapshot
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,7 +31,7 @@ class LaneReport:
     direction: str
     approach: str | None
     counts: dict[str, int]  # class -> vehicles that crossed a counting line in this lane
-    flow_veh_h: float
+    flow_veh_h: float  # over the trailing flow window (or the interval, when longer)
     occupancy: float
     vehicles: int  # in the lane at the end of the interval, moving or not
     queue_vehicles: int  # at the end of the interval
@@ -64,7 +64,7 @@ class SiteMeasurement:
         self.config = config
         ground = GroundPlane(config.ground_plane)
         self.identity = TrackIdentity(ground, class_names)
-        self.speed = SpeedEstimator(ground)
+        self.speed = SpeedEstimator(ground, window_s=config.speed_window_s)
         lanes = LaneMap({lane.name: lane.polygon for lane in config.lanes})
         self.counters = [LineCounter(line.name, line.start, line.end, line.in_towards, lanes)
                          for line in config.lines if line.kind == "count"]
@@ -83,16 +83,19 @@ class SiteMeasurement:
             {a.name: a.bearing_deg for a in config.approaches},
         ) if config.approaches else None
         self._start: float | None = None
+        self._first_t: float | None = None
         self._last_t: float | None = None
+        self._recent: deque[LineCrossing] = deque()  # crossings within the flow window
 
     def update(self, detections: sv.Detections, timestamp: float) -> list[LineCrossing]:
         if self._start is None:
-            self._start = timestamp
+            self._start = self._first_t = timestamp
         self._last_t = timestamp
         if len(detections) == 0:
             detections = sv.Detections(xyxy=np.empty((0, 4)), class_id=np.empty(0, int), tracker_id=np.empty(0, int))
         tracked = self.speed.update(self.identity.update(detections, timestamp), timestamp)
         crossings = [c for counter in self.counters for c in counter.update(tracked, timestamp)]
+        self._recent.extend(crossings)
         self.occupancy.update(tracked, timestamp)
         self.presence.update(tracked, timestamp)
         if self.queues is not None:
@@ -109,15 +112,20 @@ class SiteMeasurement:
         presence = self.presence.snapshot()
         queues = self.queues.snapshot() if self.queues is not None else {}
         movements = self.turns.snapshot().counts() if self.turns is not None else Counter()
-        span = max(end - start, 1e-9)
+        # Flow over the trailing window (the interval when that is longer), measured since the first frame at most.
+        window = max(self.config.flow_window_s, end - start)
+        while self._recent and self._recent[0].timestamp <= end - window:
+            self._recent.popleft()
+        flow_span = max(min(window, end - (self._first_t if self._first_t is not None else end)), 1e-9)
         lanes = []
         for lane in self.config.lanes:
             crossed = [c for report in lines for c in report.crossings if c.lane == lane.name]
+            recent = sum(1 for c in self._recent if c.lane == lane.name)
             speeds = [c.speed_mps for c in crossed if c.speed_mps is not None]
             queue = queues.get(lane.name)
             lanes.append(LaneReport(
                 lane=lane.name, direction=lane.direction, approach=lane.approach,
-                counts=dict(Counter(c.vehicle_class for c in crossed)), flow_veh_h=len(crossed) * 3600.0 / span,
+                counts=dict(Counter(c.vehicle_class for c in crossed)), flow_veh_h=recent * 3600.0 / flow_span,
                 occupancy=occupancy.get(lane.name, 0.0), vehicles=presence.get(lane.name, 0),
                 queue_vehicles=queue.vehicles if queue else 0, queue_m=queue.length_m if queue else 0.0,
                 max_queue_m=queue.max_length_m if queue else 0.0,
