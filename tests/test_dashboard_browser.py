@@ -3,6 +3,7 @@ figures the same page shows under AppTest, and a screenshot of each is kept (und
 runs/screenshots/)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from streamlit.testing.v1 import AppTest
 
 from edgesight.dashboards.page_list import PAGES
+from edgesight.dashboards.sidebar import REFRESH_CHOICES
 
 from fixtures.dashboard import SiteHour
 
@@ -101,3 +103,16 @@ def test_every_page_in_chromium(dashboard_url: str, chromium: WebDriver, sqlite_
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for shot in sorted(shots.iterdir()):
         shutil.copy(shot, SCREENSHOTS / shot.name)
+
+
+@pytest.mark.slow
+def test_auto_refresh_reruns_the_page_at_the_chosen_interval(dashboard_url: str, chromium: WebDriver) -> None:
+    chromium.get(f"{dashboard_url}/events?{urlencode({'refresh_s': REFRESH_CHOICES[5]})}")
+    updates: list[str] = []
+    deadline = time.monotonic() + LOAD_TIMEOUT_S
+    while len(updates) < 3 and time.monotonic() < deadline:
+        found = re.search(r"updated (\d\d:\d\d:\d\d) UTC", chromium.find_element(By.TAG_NAME, "body").text)
+        if found and found.group(1) not in updates:
+            updates.append(found.group(1))
+        time.sleep(0.5)
+    assert len(updates) == 3, f"the Events page updated at {updates} only"
