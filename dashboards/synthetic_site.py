@@ -27,6 +27,7 @@ from edgesight.apps.inspection.classes import DEFECT_CLASSES
 from edgesight.apps.inspection.sim.part_renderer import PartRenderer
 from edgesight.apps.inspection.sim.parts import PartSpec
 from edgesight.apps.inspection.verdict_publisher import crop_jpeg
+from edgesight.core.bus.publisher import NODE_APP
 from edgesight.core.events import (
     Alarm, Box, Crossing, Defect, Envelope, EventBody, FrameLatency, LaneFlow, LatencyBatch, NodeStatus, PartVerdict,
     SignalColour, SignalCommand, SignalState, TrafficFlow, VehicleClass, make_envelope,
@@ -37,7 +38,6 @@ SITE = "riverside"
 JUNCTION_NODE = "edge-junction-1"
 SECOND_JUNCTION_NODE = "edge-junction-2"
 LINE_NODE = "edge-line-1"
-NODE_APP = "node"  # app level of node_status events (core.bus.publisher.NODE_APP)
 APPROACHES = ("north", "east", "south", "west")
 JUNCTION_CAMERAS = {approach: f"cam-{approach}" for approach in APPROACHES}
 SECOND_JUNCTION_CAMERA = "cam-j2-north"

@@ -8,13 +8,14 @@ from sqlalchemy import Connection
 from edgesight.core.events import EVENT_KINDS
 from edgesight.dashboards.events.queries import EventFilter, known_streams, newest_events, payload_summary
 from edgesight.dashboards.live_page import PageContext, live_page, no_data_yet
+from edgesight.dashboards.node_reports import node_reports
 
 EVERY = "All"
 ROW_LIMITS = (100, 200, 500, 1000)
 
 
 def render(conn: Connection, ctx: PageContext) -> None:
-    streams = known_streams(conn, ctx.window.end, ctx.site)
+    streams = known_streams(node_reports(conn, ctx.window.end, ctx.site))
     pick_app, pick_source, pick_kinds, pick_limit = st.columns([1, 1, 3, 1])
     app = pick_app.selectbox("App", [EVERY, *sorted(streams.app.unique())], key="events_app")
     sources = streams[streams.app == app].source if app != EVERY else streams.source

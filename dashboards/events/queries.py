@@ -4,14 +4,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, func, select, union_all
+from sqlalchemy import Connection, select, union_all
 
 from edgesight.core.store.models import EventRow
 
-from ..overview.queries import NODE_LOOKBACK
 from ..query_tools import frame, matches
 from ..time_window import TimeWindow
 
@@ -46,22 +44,11 @@ def newest_events(conn: Connection, window: TimeWindow, wanted: EventFilter, lim
     return frame(conn, select(*merged.c).order_by(merged.c.capture_time.desc()).limit(limit), EVENT_COLUMNS)
 
 
-def known_streams(conn: Connection, now: datetime, site: str | None) -> pd.DataFrame:
-    """(site, node, app, source) of every stream the nodes named in their latest heartbeat within NODE_LOOKBACK
-    (a heartbeat lists the last seq of each of its node's streams)."""
-    ranked = (
-        select(EventRow.site, EventRow.node, EventRow.payload,
-               func.row_number().over(partition_by=EventRow.node, order_by=EventRow.capture_time.desc()).label("rank"))
-        .where(EventRow.kind == "node_status", EventRow.seq.is_not(None),
-               EventRow.capture_time >= now - NODE_LOOKBACK, *matches(EventRow.site, site))
-        .subquery()
-    )
-    streams = []
-    for node_site, node, payload in conn.execute(select(ranked.c.site, ranked.c.node, ranked.c.payload)
-                                                 .where(ranked.c.rank == 1)):
-        for stream in json.loads(payload)["data"]["streams"]:
-            app, _, source = stream.partition("/")
-            streams.append((node_site, node, app, source))
+def known_streams(reports: pd.DataFrame) -> pd.DataFrame:
+    """(site, node, app, source) of every stream the nodes named in their newest heartbeat (a heartbeat lists the
+    last seq of each of its node's streams)."""
+    streams = [(report.site, report.node, *stream.split("/", 1)) for report in reports.itertuples()
+               for stream in report.streams]
     return pd.DataFrame(streams, columns=STREAM_COLUMNS).sort_values(STREAM_COLUMNS, ignore_index=True)
 
 

@@ -7,16 +7,18 @@ import streamlit as st
 from sqlalchemy import Connection
 
 from edgesight.dashboards.live_page import PageContext, live_page, no_data_yet
+from edgesight.dashboards.node_reports import node_reports
 from edgesight.dashboards.overview.queries import (
-    CAMERA_LATE_S, HEARTBEAT_LATE_S, NODE_LOOKBACK, alarm_counts, alarms, camera_health, event_rates, node_health,
+    CAMERA_LATE_S, HEARTBEAT_LATE_S, alarm_counts, alarms, camera_health, event_rates, node_health,
 )
 from edgesight.dashboards.presentation import age, coloured, time_axis, time_tooltip
 
 
 def render(conn: Connection, ctx: PageContext) -> None:
     now = ctx.window.end
-    nodes = node_health(conn, now, ctx.site)
-    cameras = camera_health(conn, ctx.window, ctx.site)
+    reports = node_reports(conn, now, ctx.site)
+    nodes = node_health(reports, now)
+    cameras = camera_health(conn, ctx.window, reports)
     counts = alarm_counts(conn, ctx.window, ctx.site)
     rates = event_rates(conn, ctx.window, ctx.site)
     headline(nodes, cameras, counts, rates, ctx)
@@ -69,7 +71,7 @@ def attention(nodes: pd.DataFrame, cameras: pd.DataFrame, conn: Connection, ctx:
 def node_table(nodes: pd.DataFrame, now: pd.Timestamp) -> None:
     st.subheader("Nodes")
     if nodes.empty:
-        no_data_yet(f"no node has reported in the last {NODE_LOOKBACK.total_seconds() / 3600:.0f} h.")
+        no_data_yet("no node has reported its status.")
         return
     shown = nodes.assign(last_heard=[age(now, t) for t in nodes.last_heard])
     st.dataframe(coloured(shown, "status"), hide_index=True, width="stretch", column_config={
@@ -84,7 +86,7 @@ def node_table(nodes: pd.DataFrame, now: pd.Timestamp) -> None:
 def camera_table(cameras: pd.DataFrame, now: pd.Timestamp) -> None:
     st.subheader("Cameras")
     if cameras.empty:
-        no_data_yet("no camera sent a latency batch in this window.")
+        no_data_yet("no node has named a camera that sent latency batches.")
         return
     shown = cameras.assign(last_batch=[age(now, t) for t in cameras.last_batch])
     st.dataframe(coloured(shown, "status"), hide_index=True, width="stretch", column_config={

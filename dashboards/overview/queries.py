@@ -1,5 +1,6 @@
-"""Queries of the Overview page. Every one is bounded by the window or by NODE_LOOKBACK, and reaches its rows
-through the (kind, capture_time) and (source, capture_time) indexes."""
+"""Queries of the Overview page. Node and camera health come from what each node last reported (node_reports:
+index seeks per node and camera); rates and alarms are bounded by the window and read through the (kind,
+capture_time) index."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -7,6 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from edgesight.core.bus.publisher import NODE_APP
 from edgesight.core.events import EVENT_KINDS
 from edgesight.core.store.models import EventRow, LatencySampleRow
 
@@ -14,78 +16,47 @@ from ..portable_sql import PortableSql
 from ..query_tools import frame, matches
 from ..time_window import TimeWindow
 
-# Nodes and their presence are looked for this far back, whatever the window: an operator must see a node that
-# went offline yesterday, and heartbeats arrive every few seconds, so this stays a bounded scan.
-NODE_LOOKBACK = timedelta(hours=24)
 HEARTBEAT_LATE_S = 30.0  # three missed heartbeats at the default 10 s
 CAMERA_LATE_S = 30.0  # latency batches arrive every few seconds from a camera that delivers frames
 FPS_SPAN = timedelta(minutes=2)
 ALARM_LIST_LIMIT = 100
+NODE_COLUMNS = ["site", "node", "status", "last_heard", "uptime_h", "outbox_pending", "shed_total"]
+CAMERA_COLUMNS = ["site", "node", "app", "camera", "last_batch", "status", "fps"]
 
 
-def node_health(conn: Connection, now: datetime, site: str | None) -> pd.DataFrame:
-    """One row per node seen within NODE_LOOKBACK: its latest heartbeat and latest presence message, and the
-    status they add up to (offline: it said so last; silent: no heartbeat for HEARTBEAT_LATE_S)."""
-    sql = PortableSql.of(conn)
-    presence = EventRow.seq.is_(None)  # presence messages are retained and unsequenced, heartbeats sequenced
-    ranked = (
-        select(EventRow.id, EventRow.site, EventRow.node, EventRow.capture_time, EventRow.payload,
-               presence.label("is_presence"),
-               func.row_number().over(partition_by=(EventRow.node, presence),
-                                      order_by=EventRow.capture_time.desc()).label("rank"))
-        .where(EventRow.kind == "node_status", EventRow.capture_time >= now - NODE_LOOKBACK,
-               *matches(EventRow.site, site))
-        .subquery()
-    )
-    latest = select(
-        ranked.c.site, ranked.c.node, ranked.c.is_presence, ranked.c.capture_time,
-        sql.json_text(ranked.c.payload, "data", "state").label("state"),
-        sql.json_float(ranked.c.payload, "data", "uptime_s").label("uptime_s"),
-        sql.json_float(ranked.c.payload, "data", "outbox_pending").label("outbox_pending"),
-        sql.json_float(ranked.c.payload, "data", "shed_total").label("shed_total"),
-    ).where(ranked.c.rank == 1)
-    rows = frame(conn, latest, ["site", "node", "is_presence", "capture_time", "state", "uptime_s", "outbox_pending",
-                                "shed_total"])
-    nodes = []
-    for (node_site, node), group in rows.groupby(["site", "node"], sort=True):
-        beat = group[~group.is_presence.astype(bool)]
-        said = group[group.is_presence.astype(bool)]
-        last_beat = beat.capture_time.iloc[0] if len(beat) else None
-        last_said = said.capture_time.iloc[0] if len(said) else None
-        said_offline = len(said) and said.state.iloc[0] == "offline" and (last_beat is None or last_said >= last_beat)
-        last_heard = max(t for t in (last_beat, last_said) if t is not None)
-        if said_offline:
-            status = "offline"
-        elif (now - last_heard).total_seconds() > HEARTBEAT_LATE_S:
-            status = "silent"
-        else:
-            status = "online"
-        nodes.append({
-            "site": node_site, "node": node, "status": status, "last_heard": last_heard,
-            "uptime_h": beat.uptime_s.iloc[0] / 3600.0 if len(beat) else None,
-            "outbox_pending": int(beat.outbox_pending.iloc[0]) if len(beat) else None,
-            "shed_total": int(beat.shed_total.iloc[0]) if len(beat) else None,
-        })
-    return pd.DataFrame(nodes, columns=["site", "node", "status", "last_heard", "uptime_h", "outbox_pending",
-                                        "shed_total"])
+def node_health(reports: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """Each node's status from its newest message: offline if that says so, silent if it is older than
+    HEARTBEAT_LATE_S, online otherwise."""
+    def status(report: pd.Series) -> str:
+        if report.last_state == "offline":
+            return "offline"
+        return "silent" if (now - report.last_heard).total_seconds() > HEARTBEAT_LATE_S else "online"
+
+    if reports.empty:
+        return pd.DataFrame(columns=NODE_COLUMNS)
+    health = reports.assign(status=reports.apply(status, axis=1), uptime_h=reports.uptime_s / 3600.0)
+    return health[NODE_COLUMNS]
 
 
-def camera_health(conn: Connection, window: TimeWindow, site: str | None) -> pd.DataFrame:
-    """Cameras that sent latency batches in the window: when they last did, and the frame rate they delivered
-    over the last FPS_SPAN of it (frame numbers count every delivered frame, so a sampled batch still tells)."""
-    cameras = conn.execute(
-        select(EventRow.site, EventRow.node, EventRow.app, EventRow.source, func.max(EventRow.capture_time))
-        .where(EventRow.kind == "latency", EventRow.capture_time >= window.start, EventRow.capture_time < window.end,
-               *matches(EventRow.site, site))
-        .group_by(EventRow.site, EventRow.node, EventRow.app, EventRow.source)
-    ).all()
-    frame_rates = _frame_rates(conn, [c[3] for c in cameras], window.tail(FPS_SPAN))
-    return pd.DataFrame(
-        [{"site": s, "node": node, "app": app, "camera": camera, "last_batch": last,
-          "status": "live" if (window.end - last).total_seconds() <= CAMERA_LATE_S else "stale",
-          "fps": frame_rates.get(camera, float("nan"))} for s, node, app, camera, last in cameras],
-        columns=["site", "node", "app", "camera", "last_batch", "status", "fps"],
-    ).sort_values(["site", "node", "camera"])
+def camera_health(conn: Connection, window: TimeWindow, reports: pd.DataFrame) -> pd.DataFrame:
+    """The cameras among the streams the nodes named in their newest heartbeat (those with latency samples):
+    when their newest batch was taken, and the frame rate they delivered over the last FPS_SPAN of the window
+    (frame numbers count every delivered frame, so a sampled batch still tells)."""
+    cameras = []
+    for report in reports.itertuples():
+        for stream in report.streams:
+            app, _, source = stream.partition("/")
+            newest = None if app == NODE_APP else conn.execute(
+                select(func.max(LatencySampleRow.capture_time))
+                .where(LatencySampleRow.source == source, LatencySampleRow.capture_time < window.end)).scalar()
+            if newest is not None:
+                late = (window.end - newest).total_seconds() > CAMERA_LATE_S
+                cameras.append({"site": report.site, "node": report.node, "app": app, "camera": source,
+                                "last_batch": newest, "status": "stale" if late else "live"})
+    frame_rates = _frame_rates(conn, [c["camera"] for c in cameras], window.tail(FPS_SPAN))
+    health = pd.DataFrame(cameras, columns=CAMERA_COLUMNS[:-1])
+    health["fps"] = health.camera.map(frame_rates).astype(float)
+    return health.sort_values(["site", "node", "camera"], ignore_index=True)
 
 
 def _frame_rates(conn: Connection, cameras: list[str], span: TimeWindow) -> dict[str, float]:
