@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from edgesight.dashboards.traffic.signal_timing import colour_intervals, green_cycles, merge_groups_in_step
+from edgesight.dashboards.traffic.signal_timing import (
+    colour_intervals, cycles_per_bucket, green_cycles, merge_groups_in_step,
+)
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -45,3 +47,12 @@ def test_groups_in_step_become_one_series() -> None:
     cycles = merge_groups_in_step(green_cycles(colour_intervals(in_step, T0 - timedelta(seconds=1),
                                                                 T0 + timedelta(seconds=70))))
     assert cycles.group.tolist() == ["A + B", "A + B"] and cycles.cycle_s.tolist() == [30.0, 30.0]
+
+
+def test_cycles_per_bucket_take_the_median_cycle_and_the_overall_split() -> None:
+    cycles = pd.DataFrame({"group": ["A", "A", "A"], "green_start": [T0] * 3,
+                           "cycle_end": [T0 + timedelta(seconds=s) for s in (10, 40, 70)],
+                           "cycle_s": [30.0, 60.0, 90.0], "green_s": [10.0, 10.0, 40.0], "split": [0.0] * 3})
+    per_bucket = cycles_per_bucket(cycles, 60)
+    assert per_bucket.cycle_s.tolist() == [45.0, 90.0] and per_bucket.cycles.tolist() == [2, 1]
+    assert per_bucket.split.tolist() == [20.0 / 90.0, 40.0 / 90.0]

@@ -14,7 +14,9 @@ from edgesight.dashboards.presentation import SIGNAL_COLOURS, chart_time, colour
 from edgesight.dashboards.traffic.queries import (
     controller_alarms, controllers, lane_counts, lane_series, signal_changes,
 )
-from edgesight.dashboards.traffic.signal_timing import colour_intervals, green_cycles, merge_groups_in_step
+from edgesight.dashboards.traffic.signal_timing import (
+    colour_intervals, cycles_per_bucket, green_cycles, merge_groups_in_step,
+)
 from edgesight.dashboards.traffic.sim_results import load_sim_results
 
 TIMELINE_SPANS = {"Last 5 minutes": timedelta(minutes=5), "Last 15 minutes": timedelta(minutes=15),
@@ -115,12 +117,16 @@ def signal_timing(conn: Connection, ctx: PageContext) -> None:
     if cycles.empty:
         no_data_yet("no group completed a cycle (green to next green) in this window.")
     else:
+        per_bucket = cycles_per_bucket(cycles, ctx.window.bucket_s)
         left, right = st.columns(2)
         with left:
-            st.altair_chart(cycle_chart(cycles, "cycle_s", "cycle length s", alarms, ctx.window.seconds),
+            st.altair_chart(cycle_chart(per_bucket, "cycle_s", "median cycle length s", alarms, ctx.window.seconds),
                             width="stretch")
         with right:
-            st.altair_chart(cycle_chart(cycles, "split", "green split", alarms, ctx.window.seconds), width="stretch")
+            st.altair_chart(cycle_chart(per_bucket, "split", "green split", alarms, ctx.window.seconds),
+                            width="stretch")
+        st.caption(f"Per {ctx.window.bucket_s} s bucket: the median of the cycles that ended in it (green start to "
+                   "next green start) and the share of their time that was green.")
     if len(alarms):
         with st.expander(f"{len(alarms)} safety interventions and fall-backs", expanded=False):
             shown_alarms = alarms.assign(time=alarms.time.dt.strftime("%H:%M:%S"))
@@ -159,15 +165,15 @@ def timing_diagram(intervals: pd.DataFrame, alarms: pd.DataFrame, span_s: float)
     return alt.layer(diagram, _alarm_marks(alarms, legend=True)).resolve_scale(color="independent")
 
 
-def cycle_chart(cycles: pd.DataFrame, column: str, title: str, alarms: pd.DataFrame,
+def cycle_chart(per_bucket: pd.DataFrame, column: str, title: str, alarms: pd.DataFrame,
                 window_s: float) -> alt.LayerChart:
-    points = cycles.assign(cycle_end=chart_time(cycles.cycle_end))
+    points = per_bucket.assign(time=chart_time(per_bucket.time))
     line = alt.Chart(points).mark_line(point=True).encode(
-        x=time_axis(window_s, "cycle_end"),
+        x=time_axis(window_s),
         y=alt.Y(f"{column}:Q", title=title, axis=alt.Axis(format="%") if column == "split" else alt.Axis()),
         color=alt.Color("group:N", title="group"),
-        tooltip=["group:N", time_tooltip("cycle_end"), alt.Tooltip("cycle_s:Q", format=".0f"),
-                 alt.Tooltip("green_s:Q", format=".0f"), alt.Tooltip("split:Q", format=".0%")],
+        tooltip=["group:N", time_tooltip(), alt.Tooltip("cycle_s:Q", format=".0f", title="median cycle s"),
+                 alt.Tooltip("split:Q", format=".0%", title="green split"), "cycles:Q"],
     ).properties(height=240, title=title)
     return alt.layer(line, _alarm_marks(alarms, legend=False)).resolve_scale(color="independent")
 

@@ -63,3 +63,17 @@ def merge_groups_in_step(cycles: pd.DataFrame) -> pd.DataFrame:
     keys = ["green_start", "cycle_end", "cycle_s", "green_s", "split"]
     merged = cycles.groupby(keys, as_index=False, sort=False).agg(group=("group", lambda g: " + ".join(sorted(g))))
     return merged[CYCLE_COLUMNS]
+
+
+def cycles_per_bucket(cycles: pd.DataFrame, bucket_s: int) -> pd.DataFrame:
+    """Per time bucket (by the cycle's end) and group: the median cycle length and the green split of all its
+    cycles together (green time over cycle time), so a long window draws one point per bucket, not per cycle."""
+    if cycles.empty:
+        return pd.DataFrame(columns=["time", "group", "cycle_s", "split", "cycles"])
+    ends = pd.to_datetime(cycles.cycle_end, utc=True)
+    buckets = cycles.assign(time=ends.dt.floor(f"{bucket_s}s"))
+    grouped = buckets.groupby(["time", "group"], as_index=False).agg(
+        cycle_s=("cycle_s", "median"), green_s=("green_s", "sum"), total_s=("cycle_s", "sum"),
+        cycles=("cycle_s", "size"))
+    grouped["split"] = grouped.green_s / grouped.total_s
+    return grouped[["time", "group", "cycle_s", "split", "cycles"]]
