@@ -12,7 +12,12 @@ from edgesight.dashboards.store_connection import missing_tables, store_engine
 
 st.set_page_config(page_title="EdgeSight", page_icon=":material/visibility:", layout="wide")
 config = DashboardConfig.from_env()
-schema_ready = not missing_tables(store_engine(config.store_url))
+try:
+    engine = store_engine(config.store_url)
+except RuntimeError as unreachable:  # not cached: the next rerun (a refresh, any click) tries again
+    st.error(f"{unreachable}", icon=":material/database:")
+    st.stop()
+schema_ready = not missing_tables(engine)
 render_sidebar(known_sites(config.store_url) if schema_ready else [], config.refresh_s)
 navigation = st.navigation([st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path,
                                     default=index == 0) for index, page in enumerate(PAGES)])

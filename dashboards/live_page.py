@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 
 from .dashboard_config import DashboardConfig
 from .sidebar import current_view
@@ -41,8 +42,13 @@ def live_page(title: str, body: PageBody) -> None:
         started = time.perf_counter()
         now = datetime.now(UTC)
         context = PageContext(view.window(now), view.site, config)
-        with engine.connect() as conn:
-            body(conn, context)
+        try:
+            with engine.connect() as conn:
+                body(conn, context)
+        except OperationalError as lost:  # e.g. PostgreSQL restarting: say so, and the next refresh tries again
+            st.error(f"The store stopped answering ({str(lost.orig or lost).strip().splitlines()[0]}); showing nothing "
+                     "until it does.", icon=":material/database:")
+            return
         st.caption(f"{context.window.describe()} · {view.site or 'all sites'} · updated {now:%H:%M:%S} UTC in "
                    f"{time.perf_counter() - started:.2f} s")
 

@@ -152,3 +152,10 @@ def test_traffic_shows_controller_delay_from_evaluation_tables(site_hour: SiteHo
     delays = app.dataframe[-1].value.set_index("controller")["delay s"]
     assert delays.to_dict() == {"fixed": 42.0, "max_pressure (exact counts)": 31.0}
     assert any("notes.json: not an `edgesight traffic evaluate --json` table" in w.value for w in app.warning)
+
+
+def test_an_unreachable_store_is_named_not_a_traceback(dashboard_app: StartApp) -> None:
+    app = dashboard_app("postgresql+psycopg://edgesight@127.0.0.1:1/edgesight")
+    app.run()
+    assert not app.exception
+    assert "cannot connect" in app.error[0].value and "127.0.0.1:1" in app.error[0].value
