@@ -78,6 +78,9 @@ def test_latency_percentiles_match_the_frames(app: AppTest, site_hour: SiteHour)
     per_stage = app.dataframe[0].value
     assert list(per_stage.stage) == ["decode", "queue", "preprocess", "infer", "track", "emit", "end_to_end"]
     assert (per_stage.p50 <= per_stage.p90).all() and (per_stage.p95 <= per_stage.p99).all()
+    app.selectbox(key="latency_camera").select("line1").run()
+    line_frames = sum(len(body.frames) for e, body in data_of(site_hour, LatencyBatch) if e.source == "line1")
+    assert metrics(app)["Frames sampled"] == f"{line_frames:,}"
 
 
 def test_traffic_lanes_and_signal_timing(app: AppTest, site_hour: SiteHour) -> None:
