@@ -7,7 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from edgesight.core.bench.cli import bench_pipeline
-from edgesight.core.bench.timing import Pass
+from edgesight.core.bench.timing import Pass, Stamped
 
 MODELS = Path(__file__).parent / "models"
 
@@ -38,7 +38,9 @@ def test_json_with_streams_has_batched_and_independent_rows(mp4v_video):
     assert names == ["onnxruntime session.run", "edgesight pipeline", "edgesight 2 streams batched",
                      "2 independent pipelines"]
     assert all(row["fps"] > 0 and row["p50_ms"] <= row["p99_ms"] for row in report["rows"])
-    assert {"batched_fps_x_independent", "batched_fps_x_one_stream"} <= set(report["ratios"])
+    assert {"batched_fps_x_independent", "batched_cpu_x_independent", "batched_fps_x_one_stream"} <= set(
+        report["ratios"])
+    assert all(row["cpu_ms_per_frame"] > 0 for row in report["rows"])
     assert report["rows"][0]["cost_x_floor"] == 1.0
 
 
@@ -50,6 +52,8 @@ def test_missing_video_is_one_line_error(tmp_path):
 
 def test_concurrent_runs_merge_into_one_pass():
     # two runs of 3 results each; each run's first result only starts its clock
-    merged = Pass.merged([([0.0, 1.0, 2.0], [9.0, 0.5, 0.5]), ([0.5, 1.5, 3.0], [9.0, 0.25, 0.75])])
+    merged = Pass.merged([Stamped([0.0, 1.0, 2.0], [9.0, 0.5, 0.5], 1.0),
+                          Stamped([0.5, 1.5, 3.0], [9.0, 0.25, 0.75], 3.0)])
     assert merged.frames == 4 and merged.seconds == 3.0
     assert sorted(merged.latencies) == [0.25, 0.5, 0.5, 0.75]
+    assert merged.cpu_ms_per_frame == 1000.0

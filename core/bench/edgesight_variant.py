@@ -11,7 +11,7 @@ from ..detect import Detector
 from ..frame import Frame
 from ..pipeline import Pipeline
 from ..sources import open_source
-from .timing import Pass
+from .timing import Pass, Stamped
 
 
 class EmitClock:
@@ -36,15 +36,16 @@ class EdgeSightVariant:
         self.name = "edgesight pipeline" if streams == 1 else f"edgesight {streams} streams batched"
 
     def run(self, frames: int) -> Pass:
-        return Pass.from_stamps(*self.stamped(frames))
+        return Pass.merged([self.stamped(frames)])
 
-    def stamped(self, frames: int, ready: Callable[[], object] = lambda: None) -> tuple[list[float], list[float]]:
-        """Emit times and latencies of one pass; `ready()` is called once the video is open and the pipeline
-        built, just before it starts (independent processes line up their starts there)."""
+    def stamped(self, frames: int, ready: Callable[[], object] = lambda: None) -> Stamped:
+        """One pass as measured; `ready()` is called once the video is open and the pipeline built, just before
+        it starts (independent processes line up their starts there)."""
         clock = EmitClock()
         sources = [open_source(self.video, source_id=f"cam{i}", pace=False, loop=True) for i in range(self.streams)]
         pipeline = Pipeline(sources, self.detector, [clock], track=self.track, batch_size=self.streams,
                             max_frames=frames + 1)
         ready()
+        cpu_started = time.process_time()
         pipeline.run()
-        return clock.stamps, clock.latencies
+        return Stamped(clock.stamps, clock.latencies, time.process_time() - cpu_started)

@@ -3,6 +3,7 @@ the baseline that cross-stream batching must never fall behind."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 from pathlib import Path
 
 from ..detect import Detector
@@ -31,7 +32,16 @@ class IndependentPipelines:
                    for _ in range(self.streams)]
         for w in workers:
             w.start()
-        outcomes = [results.get() for _ in workers]
+        outcomes = []
+        while len(outcomes) < len(workers):
+            try:
+                outcomes.append(results.get(timeout=1.0))
+            except queue.Empty:
+                failed = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+                if failed:  # a dead worker would leave the barrier and this loop waiting for ever
+                    for w in workers:
+                        w.kill()
+                    raise RuntimeError(f"an independent pipeline process failed (exit codes {failed})")
         for w in workers:
             w.join()
         return Pass.merged(outcomes)

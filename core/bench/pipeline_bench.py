@@ -54,6 +54,8 @@ class Row:
     cost_x_floor: float  # per-frame cost (1/frames/s) over the floor's, median of per-round ratios
     p50_x_floor: float
     p99_x_floor: float
+    cpu_ms_per_frame: float  # CPU time of all the variant's threads (and processes) per frame
+    cpu_x_floor: float
 
 
 @dataclass
@@ -74,13 +76,16 @@ def _median_ratio(passes_a: list[Pass], passes_b: list[Pass], figure) -> float:
 
 def _row(name: str, passes: list[Pass], floor: list[Pass]) -> Row:
     pooled = Pass(frames=sum(p.frames for p in passes), seconds=sum(p.seconds for p in passes),
-                  latencies=tuple(v for p in passes for v in p.latencies))
+                  latencies=tuple(v for p in passes for v in p.latencies),
+                  cpu_seconds=sum(p.cpu_seconds for p in passes))
     return Row(name=name, fps=round(statistics.median(p.fps for p in passes), 2),
                ms_per_frame=round(statistics.median(p.ms_per_frame for p in passes), 2),
                p50_ms=round(pooled.latency_ms(50), 2), p99_ms=round(pooled.latency_ms(99), 2),
                cost_x_floor=_median_ratio(passes, floor, lambda p: p.ms_per_frame),
                p50_x_floor=_median_ratio(passes, floor, lambda p: p.latency_ms(50)),
-               p99_x_floor=_median_ratio(passes, floor, lambda p: p.latency_ms(99)))
+               p99_x_floor=_median_ratio(passes, floor, lambda p: p.latency_ms(99)),
+               cpu_ms_per_frame=round(pooled.cpu_ms_per_frame, 2),
+               cpu_x_floor=_median_ratio(passes, floor, lambda p: p.cpu_ms_per_frame))
 
 
 def _machine(detector: Detector) -> dict:
@@ -132,6 +137,7 @@ def _run(settings: BenchSettings, workdir: str) -> BenchReport:
     if settings.streams > 1:
         batched, independent = passes[variants[-2].name], passes[variants[-1].name]
         ratios["batched_fps_x_independent"] = _median_ratio(batched, independent, lambda p: p.fps)
+        ratios["batched_cpu_x_independent"] = _median_ratio(batched, independent, lambda p: p.cpu_ms_per_frame)
         ratios["batched_fps_x_one_stream"] = _median_ratio(batched, passes["edgesight pipeline"], lambda p: p.fps)
     return BenchReport(settings={k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()},
                        machine=_machine(detector), rows=rows, ratios=ratios, skipped=skipped)

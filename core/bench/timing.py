@@ -7,11 +7,23 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class Stamped:
+    """A run as measured: when each result came out, each result's latency, and the CPU time the run used
+    (all threads of its process). CPU per frame is what a variant costs a box regardless of what else runs on
+    it, where wall-clock figures on a shared machine also depend on how many threads compete for its cores."""
+    stamps: list[float]
+    latencies: list[float]
+    cpu_seconds: float
+
+
+@dataclass(frozen=True)
 class Pass:
-    """One pass: how many frames came out over how many seconds, and each frame's latency in seconds."""
+    """One pass: how many frames came out over how many seconds, each frame's latency in seconds, and the CPU
+    seconds spent."""
     frames: int
     seconds: float
     latencies: tuple[float, ...]
+    cpu_seconds: float = 0.0
 
     @property
     def fps(self) -> float:
@@ -21,22 +33,22 @@ class Pass:
     def ms_per_frame(self) -> float:
         return 1000.0 / self.fps if self.fps > 0 else float("inf")
 
+    @property
+    def cpu_ms_per_frame(self) -> float:
+        return 1000.0 * self.cpu_seconds / self.frames if self.frames else float("inf")
+
     def latency_ms(self, percentile: float) -> float:
         return float(np.percentile(self.latencies, percentile)) * 1000.0 if self.latencies else float("nan")
 
     @staticmethod
-    def from_stamps(stamps: list[float], latencies: list[float]) -> Pass:
-        """Frames/s from the times results came out: the first result only starts the clock, so opening the
-        video and warming up are not counted (nor is the first result's latency)."""
-        return Pass.merged([(stamps, latencies)])
-
-    @staticmethod
-    def merged(runs: list[tuple[list[float], list[float]]]) -> Pass:
-        """Several concurrent runs as one: each run's first result starts its clock; frames/s over the span from
+    def merged(runs: list[Stamped]) -> Pass:
+        """One or more concurrent runs as one pass: each run's first result only starts its clock, so opening the
+        video and warming up are not counted (nor is the first result's latency); frames/s over the span from
         the earliest start to the latest result."""
-        runs = [(stamps, latencies) for stamps, latencies in runs if len(stamps) > 1]
+        runs = [run for run in runs if len(run.stamps) > 1]
         if not runs:
             return Pass(frames=0, seconds=0.0, latencies=())
-        frames = sum(len(stamps) - 1 for stamps, _ in runs)
-        seconds = max(stamps[-1] for stamps, _ in runs) - min(stamps[0] for stamps, _ in runs)
-        return Pass(frames=frames, seconds=seconds, latencies=tuple(v for _, lats in runs for v in lats[1:]))
+        frames = sum(len(run.stamps) - 1 for run in runs)
+        seconds = max(run.stamps[-1] for run in runs) - min(run.stamps[0] for run in runs)
+        return Pass(frames=frames, seconds=seconds, latencies=tuple(v for run in runs for v in run.latencies[1:]),
+                    cpu_seconds=sum(run.cpu_seconds for run in runs))

@@ -24,6 +24,7 @@ class UltralyticsVariant:
 
     def __init__(self, model: Path, video: Path, *, track: bool, conf: float, iou: float, threads: int) -> None:
         os.environ["YOLO_OFFLINE"] = "1"  # otherwise ultralytics probes public DNS when imported
+        os.environ["YOLO_VERBOSE"] = "False"  # its loading messages go to stdout, into the table and --json
         import torch
         from ultralytics import YOLO
 
@@ -63,11 +64,15 @@ class UltralyticsVariant:
             now = time.perf_counter()
             if stamps:
                 latencies.append(now - stamps[-1])
-            elif not self._session_replaced:
-                self._use_edgesight_session()
-                now = time.perf_counter()
+            else:
+                if not self._session_replaced:
+                    self._use_edgesight_session()
+                    now = time.perf_counter()
+                cpu_started = time.process_time()
             stamps.append(now)
             if len(stamps) > frames:
                 break
+        cpu_seconds = time.process_time() - cpu_started
         results.close()
-        return Pass(frames=len(latencies), seconds=stamps[-1] - stamps[0], latencies=tuple(latencies))
+        return Pass(frames=len(latencies), seconds=stamps[-1] - stamps[0], latencies=tuple(latencies),
+                    cpu_seconds=cpu_seconds)

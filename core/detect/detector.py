@@ -48,6 +48,9 @@ def session_options(threads: int = 0) -> ort.SessionOptions:
     """The ONNX Runtime settings every EdgeSight session uses (the benchmark gives Ultralytics the same ones)."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
+    # Idle workers sleep instead of spinning: a spinning worker holds a core that the pipeline's decode and
+    # tracking threads need between model calls (the bench measured both the floor and the pipeline faster).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3  # initializer-in-inputs warnings of older exports are noise
     return options
 
