@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -59,6 +60,10 @@ INGEST_GRACE_S = 2.0  # after the last publisher drained: time for the ingest to
 def _serve_broker(port: int) -> None:
     # Ctrl-C reaches the whole process group; the broker must outlive the parts that drain into it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # amqtt logs client sessions that end abruptly (a client reconnecting, one closing at shutdown) as tracebacks
+    # on its own loop; clients retry and report real trouble themselves, so the demo's output stays readable.
+    for name in ("amqtt", "asyncio", "transitions"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
     async def forever() -> None:
         async with EmbeddedBroker(port):
