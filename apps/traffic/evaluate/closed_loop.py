@@ -1,6 +1,6 @@
 """An EdgeSight controller driving a SUMO simulation: measurements in, signal states out, with the conflict
-monitor watching what SUMO actually shows. Here the measurements are SUMO's exact lane counts; the camera
-pipeline replaces them for the full closed loop."""
+monitor watching what SUMO actually shows. Here the measurements are SUMO's exact lane counts, to check an
+algorithm on its own; camera_loop.py runs the full loop, where the cameras measure."""
 from __future__ import annotations
 
 import tempfile

@@ -13,9 +13,9 @@ from edgesight.core.bus.config import BusConfig, OutboxConfig
 from edgesight.core.bus.embedded import broker_for
 from edgesight.core.bus.publisher import EventPublisher
 from edgesight.core.detect import Detector, DetectorError
+from edgesight.core.frame import Frame
 from edgesight.core.metrics import LatencyRecorder, format_summary
 from edgesight.core.models import bundled_model
-from edgesight.core.frame import Frame
 from edgesight.core.pipeline import Pipeline, PipelineStats
 from edgesight.core.sources import SourceError, VideoSource, open_source
 
