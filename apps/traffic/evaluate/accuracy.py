@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgesight.apps.traffic.measure.ground_plane import GroundPlane
+from edgesight.apps.traffic.measure.line_counter import LineCrossing
 from edgesight.apps.traffic.measure.site import LineConfig, SiteConfig
+from edgesight.apps.traffic.measure.site_measurement import IntervalReport
 from edgesight.apps.traffic.sim.camera_source import FrameTruth
 
 
@@ -149,6 +151,7 @@ def score_clip(config: SiteConfig, frames: Sequence[FrameTruth], measured_counts
     stopped_mps = config.stopped_speed_kmh / 3.6
     rows, all_errors = [], []
     for approach in config.approaches:
+        # A simulated camera's site names each arm's counting line `<arm>_count` (camera_site.site_config_for).
         count_line = next((line for line in config.lines if line.kind == "count" and line.name == f"{approach.name}_count"), None)
         stop_line = next((line for line in config.lines if line.kind == "stop" and line.approach == approach.name), None)
         true = true_crossings(frames, WorldLine(count_line, ground)) if count_line else Counter()
@@ -171,7 +174,8 @@ def score_clip(config: SiteConfig, frames: Sequence[FrameTruth], measured_counts
     return rows, all_errors
 
 
-def measured_from(crossings: Sequence, reports: dict[int, object]) -> tuple[Counter, dict[int, dict[str, int]]]:
+def measured_from(crossings: Sequence[LineCrossing], reports: dict[int, IntervalReport]
+                  ) -> tuple[Counter, dict[int, dict[str, int]]]:
     """(line, direction) counts from LineCrossings, and frame seq -> lane -> queue from IntervalReports."""
     counts = Counter((c.line, c.direction) for c in crossings)
     queues = {seq: {lane.lane: lane.queue_vehicles for lane in report.lanes if lane.direction == "in"}
