@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 FRESH_LIMIT = 10_000  # rows kept in memory for the pump; beyond, they are read back from disk
 MARK_LINGER_S = 0.02  # how long sent marks alone wait for inserts to share their transaction
+_NO_ROW_ID = 2**63 - 1  # above every row id SQLite gives
 
 SHED_TOTAL = Counter("edgesight_outbox_shed_total", "Bulk events dropped because the outbox was full")
 
@@ -91,6 +92,12 @@ class PendingMessage(NamedTuple):
 # into a PendingMessage only when handed out: the garbage collector stops tracking a plain tuple of plain
 # values, so a backlog of thousands neither slows every collection nor sets off full ones.
 _Row = tuple[int, str, bytes, bool]
+
+
+class _Insertion(NamedTuple):
+    stored: list[tuple[int, _Row]]  # (priority, row) of each item stored
+    deleted: int  # unsent bulk rows shed to make room
+    shed_through: int  # the highest id among them; 0 if none
 
 
 class _GroupCommit:
@@ -188,8 +195,12 @@ class Outbox:
         # this process, rows made unsent again (rewind), or more than FRESH_LIMIT waiting.
         self._committed: deque[tuple[int, _Row]] = deque()  # (priority, row), appended by the writer thread
         self._fresh: dict[int, deque[_Row]] = {p: deque() for p in Priority}
-        self._backlog = True
+        self._memory_from: int | None = None  # memory holds every row from this id on; None: none yet
+        self._backlog = {p: True for p in Priority}  # unread rows of this priority may wait below _memory_from
         self._rewind = False
+        # Shedding deletes every unsent bulk row up to here, some perhaps still waiting in memory. Written by
+        # the writer thread after its commit, read by the loop.
+        self._shed_through = 0
         self.pending = 0
         self.shed_total = 0
         self.last_seqs: dict[str, int] = {}
@@ -247,14 +258,15 @@ class Outbox:
         try:
             marked = self._mark_sent(db, marks) if marks else 0
             pending = self.pending - marked
-            deleted, stored = self._insert(db, items, pending) if items else (0, [])
+            inserted = self._insert(db, items, pending) if items else _Insertion([], 0, 0)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._committed.extend(stored)
-        self.pending = pending + len(stored) - deleted
-        shed = deleted + len(items) - len(stored)
+        self._shed_through = max(self._shed_through, inserted.shed_through)
+        self._committed.extend(inserted.stored)
+        self.pending = pending + len(inserted.stored) - inserted.deleted
+        shed = inserted.deleted + len(items) - len(inserted.stored)
         self.shed_total += shed
         SHED_TOTAL.inc(shed)
 
@@ -273,9 +285,8 @@ class Outbox:
             )
         return marked
 
-    def _insert(self, db: sqlite3.Connection, items: list[OutboxItem], pending: int) -> tuple[int, list[tuple[int, _Row]]]:
-        """Returns the rows shed to make room and the (priority, row) of each item stored."""
-        deleted, kept = self._make_room(db, items, pending)
+    def _insert(self, db: sqlite3.Connection, items: list[OutboxItem], pending: int) -> _Insertion:
+        deleted, shed_through, kept = self._make_room(db, items, pending)
         stored: list[tuple[int, _Row]] = []
         for start in range(0, len(kept), _INSERT_CHUNK):
             chunk = kept[start:start + _INSERT_CHUNK]
@@ -301,17 +312,21 @@ class Outbox:
                 "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
                 (shed,),
             )
-        return deleted, stored
+        return _Insertion(stored, deleted, shed_through)
 
-    def _make_room(self, db: sqlite3.Connection, items: list[OutboxItem], pending: int) -> tuple[int, list[OutboxItem]]:
-        """Shed the oldest unsent bulk events so that `items` fit. Returns the rows deleted and the items to
-        store: incoming bulk items are shed too when the backlog holds too little bulk to make room."""
+    def _make_room(self, db: sqlite3.Connection, items: list[OutboxItem], pending: int) -> tuple[int, int, list[OutboxItem]]:
+        """Shed the oldest unsent bulk events so that `items` fit. Returns the rows deleted, the highest id
+        among them (0 if none) and the items to store: incoming bulk items are shed too when the backlog
+        holds too little bulk to make room."""
         excess = pending + len(items) - self.max_pending
         if excess <= 0:
-            return 0, items
-        deleted = db.execute(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent = 0 AND priority = ? ORDER BY id LIMIT ?)",
+            return 0, 0, items
+        shed_through = db.execute(
+            "SELECT max(id) FROM (SELECT id FROM outbox WHERE sent = 0 AND priority = ? ORDER BY id LIMIT ?)",
             (int(Priority.BULK), excess),
+        ).fetchone()[0] or 0
+        deleted = db.execute(
+            "DELETE FROM outbox WHERE sent = 0 AND priority = ? AND id <= ?", (int(Priority.BULK), shed_through)
         ).rowcount
         still = excess - deleted
         kept: list[OutboxItem] = []
@@ -320,44 +335,16 @@ class Outbox:
                 still -= 1
             else:
                 kept.append(item)
-        return deleted, kept
+        return deleted, shed_through, kept
 
-    def _select_unsent(self, limit: int) -> tuple[list[PendingMessage], bool]:
-        """Read on from each priority's cursor; also says whether the backlog is exhausted."""
+    def _select_unsent(self, priority: Priority, after: int, below: int, limit: int) -> list[PendingMessage]:
         assert self._reader is not None
-        rows_out: list[PendingMessage] = []
-        exhausted = True
-        for priority in Priority:
-            want = limit - len(rows_out)
-            if want <= 0:
-                return rows_out, False
-            rows = self._reader.execute(
-                "SELECT id, topic, payload, retain FROM outbox WHERE sent = 0 AND priority = ? AND id > ? "
-                "ORDER BY id LIMIT ?",
-                (int(priority), self._cursors[priority], want),
-            ).fetchall()
-            if rows:
-                self._cursors[priority] = rows[-1][0]
-            exhausted = exhausted and len(rows) < want
-            rows_out += [PendingMessage(r[0], r[1], r[2], bool(r[3])) for r in rows]
-        return rows_out, exhausted
-
-    def _take_fresh(self, limit: int) -> list[PendingMessage]:
-        while self._committed:
-            priority, row = self._committed.popleft()
-            self._fresh[priority].append(row)
-        if sum(len(q) for q in self._fresh.values()) > FRESH_LIMIT:
-            self.rewind()  # the pump is far behind (no broker): let the database hold the backlog
-            return []
-        out: list[PendingMessage] = []
-        for priority in Priority:
-            queue = self._fresh[priority]
-            while queue and len(out) < limit:
-                row = queue.popleft()
-                if row[0] > self._cursors[priority]:  # else the backlog read handed it out already
-                    self._cursors[priority] = row[0]
-                    out.append(PendingMessage._make(row))
-        return out
+        rows = self._reader.execute(
+            "SELECT id, topic, payload, retain FROM outbox WHERE sent = 0 AND priority = ? AND id > ? AND id < ? "
+            "ORDER BY id LIMIT ?",
+            (int(priority), after, below, limit),
+        ).fetchall()
+        return [PendingMessage(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
     def _requeue(self, stream: str, ranges: list[tuple[int, int]]) -> int:
         assert self._db is not None
@@ -391,21 +378,55 @@ class Outbox:
             if self._rewind:
                 self._rewind = False
                 self._cursors = {p: 0 for p in Priority}
-                self._backlog = True
+                self._backlog = {p: True for p in Priority}
+                self._memory_from = None
                 for queue in self._fresh.values():
                     queue.clear()
-            if self._backlog:
-                # Only a read of the database can meet a row handed out before: fresh rows never were. Taken
-                # before the read: a row whose mark commits while it runs may still read as unsent.
-                skip = set(exclude) | self._writes.marking
-                rows, exhausted = await self._read(lambda: self._select_unsent(limit))
-                self._backlog = not exhausted
-                out = [m for m in rows if m.row_id not in skip]
-            else:
-                out = self._take_fresh(limit)
-                exhausted = not out
-            if out or (exhausted and not self._backlog and not self._rewind):
+            self._collect_committed()
+            if self._rewind:
+                continue
+            out: list[PendingMessage] = []
+            for priority in Priority:
+                if len(out) < limit and self._backlog[priority]:
+                    out += await self._read_backlog(priority, limit - len(out), exclude)
+                if len(out) < limit and not self._backlog[priority]:
+                    out += self._take_fresh(priority, limit - len(out))
+            if out or not any(self._backlog.values()):
                 return out
+
+    def _collect_committed(self) -> None:
+        """Move what the writer thread committed into the per-priority queues in memory."""
+        while self._committed:
+            priority, row = self._committed.popleft()
+            if self._memory_from is None:
+                self._memory_from = row[0]  # appended in id order: memory holds every row from here on
+            self._fresh[priority].append(row)
+        if sum(len(q) for q in self._fresh.values()) > FRESH_LIMIT:
+            self.rewind()  # the pump is far behind (no broker): let the database hold the backlog
+
+    async def _read_backlog(self, priority: Priority, limit: int, exclude: Iterable[int]) -> list[PendingMessage]:
+        """Rows of `priority` on disk below those in memory. Only such a read can meet a row handed out
+        before; what to skip is taken before it, as a row whose mark commits meanwhile may read as unsent."""
+        skip = set(exclude) | self._writes.marking
+        below = self._memory_from if self._memory_from is not None else _NO_ROW_ID
+        rows = await self._read(functools.partial(self._select_unsent, priority, self._cursors[priority], below, limit))
+        if rows:
+            self._cursors[priority] = rows[-1].row_id
+        if len(rows) < limit:
+            self._backlog[priority] = False  # from here on, this priority is served from memory
+        return [m for m in rows if m.row_id not in skip]
+
+    def _take_fresh(self, priority: Priority, limit: int) -> list[PendingMessage]:
+        queue = self._fresh[priority]
+        out: list[PendingMessage] = []
+        while queue and len(out) < limit:
+            row = queue.popleft()
+            if priority == Priority.BULK and row[0] <= self._shed_through:
+                continue
+            if row[0] > self._cursors[priority]:  # else a read of the disk handed it out already
+                self._cursors[priority] = row[0]
+                out.append(PendingMessage._make(row))
+        return out
 
     def mark_sent(self, row_ids: list[int]) -> None:
         """Record PUBACKs with the next group commit (`flush` waits for it). Until then `next_batch` does
