@@ -3,6 +3,7 @@ asserted here; the figures live in the README, each with the command that made i
 import json
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -28,6 +29,7 @@ def test_short_mode_prints_the_table(mp4v_video):
     assert "ultralytics" in r.output
 
 
+@pytest.mark.slow  # starts two pipeline processes
 def test_json_with_streams_has_batched_and_independent_rows(mp4v_video):
     r = CliRunner().invoke(bench_app(), ["--model", str(MODELS / "yolov8_layout_dynamic.onnx"), "--video",
                                          str(mp4v_video.path), "--frames", "4", "--rounds", "1", "--streams", "2",

@@ -101,7 +101,7 @@ def bench_overload(
                    f"{run.p99_ms:>9.1f}{run.dropped:>9}{run.skipped:>9}")
     for step in report.runs[-1].steps:
         typer.echo(f"  at {step.at_s:6.1f} s (p99 {step.p99_ms:.0f} ms): {step.reason} -> {step.batch} frames per "
-                   f"call, every {step.stride}. frame")
+                   f"call, 1 in {step.stride} live frames inferred")
 
 
 def bench_streams(
