@@ -16,6 +16,7 @@ from ..dashboards.bench import bench_dashboard
 from ..dashboards.cli import dashboard
 from .bench.cli import bench_motion, bench_overload, bench_pipeline, bench_streams
 from .bus.cli import bench_bus
+from .detect.cli import quantize
 from .models import bundled_model
 from .store.cli import ingest
 
@@ -33,6 +34,7 @@ app.add_typer(inspection_app, name="inspection", help="Inspection: defects on a 
 app.command("ingest")(ingest)
 app.command("demo")(demo)
 app.command("dashboard")(dashboard)
+app.command("quantize")(quantize)
 bench_app.command("bus")(bench_bus)
 bench_app.command("pipeline")(bench_pipeline)
 bench_app.command("streams")(bench_streams)
