@@ -21,14 +21,16 @@ def bench_bus(
     events: int = typer.Option(10_000, min=100, help="Events in the as-fast-as-possible phase"),
     rate: float = typer.Option(1_000, min=1, help="Events/s in the paced latency phase"),
     seconds: float = typer.Option(5.0, min=0.5, help="Length of the paced phase"),
+    rounds: int = typer.Option(3, min=1, help="Turns per variant, in alternating order"),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object"),
 ) -> None:
     """Events/s and publish-to-consumer latency: plain aiomqtt QoS 1 vs EdgeSight's outbox publisher."""
-    figures = run_bench(broker, events=events, rate=rate, seconds=seconds)
+    figures = run_bench(broker, events=events, rate=rate, seconds=seconds, rounds=rounds)
     if as_json:
         typer.echo(json.dumps(figures.as_dict()))
         return
-    typer.echo(f"broker: {figures.broker}; {events} events flat out, then {rate:g} events/s for {seconds:g} s")
+    typer.echo(f"broker: {figures.broker}; {rounds} round(s) per variant of {events} events flat out, "
+               f"then {rate:g} events/s for {seconds:g} s")
     typer.echo(f"{'':28}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     for label, variant in (("(a) aiomqtt QoS 1, no outbox", figures.plain), ("(b) EdgeSight outbox", figures.outbox)):
         typer.echo(f"{label:28}{variant.events_per_s:>10.0f}{variant.p50_ms:>9.2f}{variant.p99_ms:>9.2f}")
