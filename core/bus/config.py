@@ -44,7 +44,8 @@ class OutboxConfig(BaseModel):
     path: Path = Path("edgesight-outbox.sqlite")
     # Unsent events kept on disk; past it, the oldest bulk telemetry is shed (critical events never are).
     max_pending: Annotated[int, Field(gt=0)] = 200_000
-    # Sent events kept so that a consumer that lost some (broker crash, dropped queue) can ask for a resend.
+    # Sent events among the last `replay_retention` queued are kept, so that a consumer that lost some (broker
+    # crash, dropped queue) can ask for a resend.
     replay_retention: Annotated[int, Field(ge=0)] = 100_000
     # "normal" (WAL, no fsync per commit) survives a crash or kill -9 of the process and a broker outage;
     # "full" also survives a power cut of the box, at one fsync per group commit (slow on eMMC/SD cards).

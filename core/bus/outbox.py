@@ -2,7 +2,8 @@
 
 An event is committed here before it is offered to MQTT and is marked sent only on PUBACK, so a broker
 outage, a network cut or a kill -9 of the publisher loses nothing: whatever is unsent on restart goes out.
-Sent events stay a while (`replay_retention`) so a consumer that lost some downstream can ask for them again.
+Sent events stay a while (those among the last `replay_retention` queued) so a consumer that lost some
+downstream can ask for them again.
 
 SQLite in WAL mode on one dedicated thread (the event loop never waits on the disk). Writes are group
 commits: inserts and sent marks that arrive while a transaction runs share the next one.
@@ -59,6 +60,11 @@ _INSERT_CHUNK = 100  # rows of 6 values
 _MARK_CHUNK = 500
 
 
+# Sent rows more than `replay_retention` rows older than the newest are dropped. Naming every priority lets
+# SQLite walk outbox_unsent straight to them instead of over every retained sent row.
+_PRUNE_SENT = f"DELETE FROM outbox WHERE sent = 1 AND priority IN ({','.join(str(int(p)) for p in Priority)}) AND id <= ?"
+
+
 @functools.cache
 def _insert_sql(rows: int) -> str:
     return "INSERT INTO outbox (priority, stream, seq, topic, payload, retain) VALUES " + ",".join(["(?,?,?,?,?,?)"] * rows)
@@ -98,6 +104,7 @@ class _Insertion(NamedTuple):
     stored: list[tuple[int, _Row]]  # (priority, row) of each item stored
     deleted: int  # unsent bulk rows shed to make room
     shed_through: int  # the highest id among them; 0 if none
+    newest_id: int  # the highest row id given so far
 
 
 class _GroupCommit:
@@ -204,7 +211,7 @@ class Outbox:
         self.pending = 0
         self.shed_total = 0
         self.last_seqs: dict[str, int] = {}
-        self._sent_since_prune = 0
+        self._newest_id = 0  # the highest row id given so far (writer thread)
         self.changed = asyncio.Event()  # set whenever there may be new unsent rows
         self._writes = _GroupCommit(self._commit, self._call, MARK_LINGER_S, inserted=self.changed)
 
@@ -239,6 +246,8 @@ class Outbox:
         self._db = db
         self.pending = db.execute("SELECT count(*) FROM outbox WHERE sent = 0").fetchone()[0]
         self.last_seqs = dict(db.execute("SELECT stream, last_seq FROM sequences"))
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+        self._newest_id = row[0] if row else 0
         row = db.execute("SELECT value FROM counters WHERE name = 'shed_total'").fetchone()
         self.shed_total = row[0] if row else 0
 
@@ -248,7 +257,8 @@ class Outbox:
             self._db_synchronous = level
 
     def _commit(self, items: list[OutboxItem], marks: list[int]) -> None:
-        """One transaction: the sent marks, then the inserts (shedding old bulk events if full)."""
+        """One transaction: the sent marks, the inserts (shedding old bulk events if full), and dropping the
+        sent events that fell out of the replay retention."""
         db = self._db
         assert db is not None
         # A lost sent mark only makes its event go again: a transaction of marks alone need not wait for
@@ -258,11 +268,15 @@ class Outbox:
         try:
             marked = self._mark_sent(db, marks) if marks else 0
             pending = self.pending - marked
-            inserted = self._insert(db, items, pending) if items else _Insertion([], 0, 0)
+            inserted = self._insert(db, items, pending) if items else _Insertion([], 0, 0, self._newest_id)
+            if inserted.newest_id > self.replay_retention:
+                # A little every transaction, along the index: no pause to sort the whole retained history.
+                db.execute(_PRUNE_SENT, (inserted.newest_id - self.replay_retention,))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        self._newest_id = inserted.newest_id
         self._shed_through = max(self._shed_through, inserted.shed_through)
         self._committed.extend(inserted.stored)
         self.pending = pending + len(inserted.stored) - inserted.deleted
@@ -275,19 +289,12 @@ class Outbox:
         for start in range(0, len(row_ids), _MARK_CHUNK):
             chunk = row_ids[start:start + _MARK_CHUNK]
             marked += db.execute(_mark_sent_sql(len(chunk)), chunk).rowcount
-        self._sent_since_prune += marked
-        if self._sent_since_prune >= max(1000, self.replay_retention // 10):
-            self._sent_since_prune = 0
-            db.execute(
-                "DELETE FROM outbox WHERE sent = 1 AND id <= "
-                "(SELECT id FROM outbox WHERE sent = 1 ORDER BY id DESC LIMIT 1 OFFSET ?)",
-                (self.replay_retention,),
-            )
         return marked
 
     def _insert(self, db: sqlite3.Connection, items: list[OutboxItem], pending: int) -> _Insertion:
         deleted, shed_through, kept = self._make_room(db, items, pending)
         stored: list[tuple[int, _Row]] = []
+        newest_id = self._newest_id
         for start in range(0, len(kept), _INSERT_CHUNK):
             chunk = kept[start:start + _INSERT_CHUNK]
             values = [v for i in chunk for v in (int(i.priority), i.stream, i.seq, i.topic, i.payload, int(i.retain))]
@@ -296,6 +303,7 @@ class Outbox:
             # One writer inside one transaction: AUTOINCREMENT gave the chunk consecutive ids ending at last_id.
             first_id = last_id - len(chunk) + 1
             stored += [(int(i.priority), (first_id + n, i.topic, i.payload, i.retain)) for n, i in enumerate(chunk)]
+            newest_id = last_id
         last: dict[str, int] = {}
         for item in items:
             last[item.stream] = max(item.seq, last.get(item.stream, -1))
@@ -312,7 +320,7 @@ class Outbox:
                 "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
                 (shed,),
             )
-        return _Insertion(stored, deleted, shed_through)
+        return _Insertion(stored, deleted, shed_through, newest_id)
 
     def _make_room(self, db: sqlite3.Connection, items: list[OutboxItem], pending: int) -> tuple[int, int, list[OutboxItem]]:
         """Shed the oldest unsent bulk events so that `items` fit. Returns the rows deleted, the highest id
