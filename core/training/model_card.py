@@ -14,8 +14,8 @@ from ..models import MODELS_DIR
 HEADER = """# Shipped models
 
 Detectors built by this project from its own renderings (no downloaded weights). Each was trained from scratch
-with Ultralytics YOLOv8n on a labelled set rendered by the app's simulator, exported to ONNX (opset 17, static
-1x3x640x640), and evaluated on a **held-out** split. mAP figures are Ultralytics' `val` on the exported ONNX file
+with Ultralytics (architecture below) on a labelled set rendered by the app's simulator, exported to ONNX (opset
+17, static 1x3x640x640), and evaluated on a **held-out** split. mAP figures are Ultralytics' `val` on the exported ONNX file
 (conf 0.001, IoU 0.6).
 
 Rebuild one end to end (renders, trains, exports, evaluates and rewrites this page; needs `pip install -e
