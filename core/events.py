@@ -310,15 +310,19 @@ class Defect(EventBody):
         return value
 
 
-@event_kind("part_verdict", version=1, priority=Priority.CRITICAL)
+@event_kind("part_verdict", version=2, priority=Priority.CRITICAL)
 class PartVerdict(EventBody):
-    """The decision for one part, which the reject controller acts on."""
+    """The decision for one part, which the reject controller acts on. v2 adds the worst defect class (by the line's
+    severity order) and its confidence, so an operator sees why a part failed without joining its defect events;
+    both stay None on a pass."""
 
     part_id: Id
     verdict: Literal["pass", "reject"]
     defect_ids: list[str] = Field(default_factory=list)
     belt_position_mm: float
     reason: str = Field(default="", max_length=200)
+    worst_class: Id | None = None
+    worst_confidence: Fraction | None = None
 
 
 @event_kind("alarm", version=1, priority=Priority.CRITICAL)

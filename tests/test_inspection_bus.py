@@ -94,6 +94,17 @@ def test_verdicts_over_mqtt_divert_the_defective_parts_once(tmp_path, mosquitto,
     assert max(service.controller.fire_lateness_s) < 0.02
     kinds = [type(e.data) for e in seen]
     assert PartVerdict in kinds and Defect in kinds
+    # Each verdict names its worst defect class and that defect's confidence (None on a pass).
+    judged_by_id = {r.part_id: r for r in results}
+    verdict_events = [e.data for e in seen if isinstance(e.data, PartVerdict) and e.data.part_id in judged_by_id]
+    assert any(v.verdict == "reject" for v in verdict_events)
+    for v in verdict_events:
+        result = judged_by_id[v.part_id]
+        assert v.worst_class == result.worst_class
+        if v.verdict == "reject":
+            assert v.worst_class is not None and v.worst_confidence == round(result.worst_confidence, 4) > 0
+        else:
+            assert v.worst_class is None and v.worst_confidence is None
     crops = [e.data.crop_jpeg for e in seen if isinstance(e.data, Defect)]
     assert all(c is not None and c.startswith(b"\xff\xd8") for c in crops)
     alarm = next(e.data for e in seen if isinstance(e.data, Alarm))

@@ -53,5 +53,7 @@ class VerdictPublisher:
                   if result.worst_class else f"no defect over {result.frames_seen} frames")
         await self.publisher.publish(
             PartVerdict(part_id=result.part_id, verdict=result.verdict, defect_ids=defect_ids,
-                        belt_position_mm=round(result.belt_position_mm, 2), reason=reason),
+                        belt_position_mm=round(result.belt_position_mm, 2), reason=reason,
+                        worst_class=result.worst_class,
+                        worst_confidence=round(result.worst_confidence, 4) if result.worst_class else None),
             app=APP, source=self.source, capture_time=capture)
