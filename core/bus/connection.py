@@ -148,6 +148,21 @@ async def check_tls(config: BusConfig) -> None:
         writer.close()
 
 
+async def run_session_tasks(*coros: Awaitable[object], until: str = asyncio.FIRST_EXCEPTION) -> None:
+    """Run a connection's tasks side by side until the first one fails (or, with `until=FIRST_COMPLETED`,
+    ends); cancel the rest and re-raise that failure, so a broken connection tears its whole session down."""
+    tasks = [asyncio.ensure_future(coro) for coro in coros]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=until)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
 async def stay_connected(
     config: BusConfig,
     client_id: str,

@@ -38,7 +38,7 @@ from ..events import (
     utc_now,
 )
 from .config import BusConfig
-from .connection import BrokerRefused, stay_connected
+from .connection import BrokerRefused, run_session_tasks, stay_connected
 from .dedup import DedupWindow
 from .gaps import GapTracker, to_ranges
 
@@ -225,18 +225,8 @@ class EventConsumer:
     async def _session(self, client: aiomqtt.Client) -> None:
         # Subscribing on every connection is cheap and covers a broker that lost its sessions.
         await client.subscribe(self.topic_filter, qos=1)
-        tasks = [asyncio.create_task(self._receive(client)), asyncio.create_task(self._send(client))]
-        if self.replay:
-            tasks.append(asyncio.create_task(self._ask_for_replays()))
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+        await run_session_tasks(self._receive(client), self._send(client),
+                                *([self._ask_for_replays()] if self.replay else []))
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:

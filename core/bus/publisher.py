@@ -27,7 +27,7 @@ from ..events import (
     utc_now,
 )
 from .config import BusConfig
-from .connection import BrokerRefused, stay_connected
+from .connection import BrokerRefused, run_session_tasks, stay_connected
 from .outbox import Outbox, OutboxItem, PendingMessage
 from .token_bucket import TokenBucket
 
@@ -171,20 +171,8 @@ class EventPublisher:
         online = self._presence("online")
         await client.publish(online.topic, online.to_json(), qos=1, retain=True)
         await client.subscribe(replay_topic(self.config.site_id, self.config.node_id), qos=1)
-        tasks = [
-            asyncio.create_task(self._pump(client)),
-            asyncio.create_task(self._serve_replays(client)),
-            asyncio.create_task(self._stop.wait()),
-        ]
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+        await run_session_tasks(self._pump(client), self._serve_replays(client), self._stop.wait(),
+                                until=asyncio.FIRST_COMPLETED)  # a stop ends the session too
         offline = self._presence("offline")
         await client.publish(offline.topic, offline.to_json(), qos=1, retain=True, timeout=2.0)
 
