@@ -234,7 +234,12 @@ class EventPublisher:
     async def _serve_replays(self, client: aiomqtt.Client) -> None:
         outbox = self._outbox
         assert outbox is not None
+        topic = replay_topic(self.config.site_id, self.config.node_id)
         async for message in client.messages:
+            # Only replay requests are subscribed to, but a broker may hand over more than the filter asks for:
+            # the embedded amqtt broker was seen delivering retained node status to this session.
+            if not message.topic.matches(topic):
+                continue
             try:
                 request = ReplayRequest.model_validate_json(message.payload)
             except ValidationError as exc:
