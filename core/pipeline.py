@@ -7,7 +7,8 @@ queues with an explicit drop policy per source kind: replayed files block (never
 newest frames and count what they drop.
 
 Two optional ways to do less work per frame: a motion gate per camera (core.motion) lets frames of a still scene
-keep the detections already held instead of running the model, and a latency governor (core.overload) holds a
+keep the detections already held instead of running the model (and runs it on a crop around what moved when that
+is small), and a latency governor (core.overload) holds a
 p99 budget for live cameras by shrinking model calls and skipping frames. Both report what they did in the stats,
 next to how busy each kind of thread was, which says where the time went.
 """
@@ -26,7 +27,7 @@ import supervision as sv
 from .detect import Detector
 from .frame import Frame
 from .metrics import LatencyRecorder
-from .motion import MotionConfig, MotionGate
+from .motion import MotionConfig, MotionGate, Region
 from .overload import LatencyGovernor, OverloadStep
 from .track import ObjectTracker, TrackerConfig
 
@@ -144,6 +145,7 @@ class PipelineStats:
     dropped: dict[str, int] = field(default_factory=dict)  # stale live frames replaced by newer ones
     skipped: dict[str, int] = field(default_factory=dict)  # live frames the latency governor left out
     still: dict[str, int] = field(default_factory=dict)  # frames the motion gate answered without the model
+    cropped: dict[str, int] = field(default_factory=dict)  # frames the model saw only a crop of (motion regions)
     batches: int = 0
     seconds: float = 0.0
     busy_s: dict[str, float] = field(default_factory=dict)  # decode (all sources), infer, emit: working time
@@ -189,13 +191,17 @@ class Pipeline:
         self.max_frames = max_frames
         self.queue = FrameQueue(self.sources, queue_capacity, live_capacity)
         self._live = {s.source_id: bool(s.live) for s in sources}
-        self.gates = {i: MotionGate(motion) for i in ids} if motion is not None else {}
+        self.gates = {i: MotionGate(motion, detector.input_hw) for i in ids} if motion is not None else {}
         self.governor = LatencyGovernor(latency_budget, batch_size) if latency_budget is not None else None
-        self._held: dict[str, sv.Detections] = {}  # per camera: the detections a still frame keeps
+        # Per camera: the detections a still frame keeps. Written by the emit thread; the inference thread reads
+        # their boxes to choose crops that cut no held object (a batch or two old at most, which for the still
+        # objects that matter there is the same).
+        self._held: dict[str, sv.Detections] = {}
         self._results: queue.Queue = queue.Queue(maxsize=2)
         self._stop = threading.Event()
         self.stats = PipelineStats(frames={i: 0 for i in ids}, dropped={i: 0 for i in ids},
                                    skipped={i: 0 for i in ids}, still={i: 0 for i in ids},
+                                   cropped={i: 0 for i in ids},
                                    busy_s={"decode": 0.0, "infer": 0.0, "emit": 0.0})
 
     def stop(self) -> None:
@@ -228,12 +234,16 @@ class Pipeline:
     def _governor_skips(self, slot: SourceSlot, read: int) -> bool:
         return self.governor is not None and slot.source.live and read % self.governor.stride != 0
 
-    def _needs_model(self, frame: Frame) -> bool:
-        """False for a frame of a still scene. A gate answers True for a camera's first frame, and frames are
-        emitted in order per camera, so a still frame always finds its camera's detections held."""
+    def _region(self, frame: Frame) -> Region | None:
+        """Where the model looks at this frame; None for a frame of a still scene. A gate answers the whole frame
+        for a camera's first frame, and frames are emitted in order per camera, so a still or cropped frame
+        always finds its camera's detections held."""
         gate = self.gates.get(frame.source_id)
-        return gate is None or gate.needs_detection(
-            frame.image, frame.media_ts if frame.media_ts is not None else frame.t_capture)
+        if gate is None:
+            return Region.whole_frame(*frame.shape)
+        held = self._held.get(frame.source_id)
+        return gate.region(frame.image, frame.media_ts if frame.media_ts is not None else frame.t_capture,
+                           held.xyxy if held is not None else None)
 
     def _infer(self) -> None:
         try:
@@ -242,11 +252,12 @@ class Pipeline:
                 if batch is None:
                     break
                 started = time.monotonic()
-                inferred = [self._needs_model(f) for f in batch]
+                regions = [self._region(f) for f in batch]
                 output, letterboxes = None, []
                 t0 = time.monotonic()
-                if any(inferred):
-                    blob, letterboxes = self.detector.preprocess([f.image for f, i in zip(batch, inferred) if i])
+                if any(r is not None for r in regions):
+                    blob, letterboxes = self.detector.preprocess(
+                        [r.crop(f.image) for f, r in zip(batch, regions) if r is not None])
                     t0 = time.monotonic()
                     output = self.detector.infer(blob)
                     self.stats.batches += 1
@@ -255,21 +266,24 @@ class Pipeline:
                     f.stamp("infer_start", t0)
                     f.stamp("infer_end", t1)
                 self.stats.busy_s["infer"] += t1 - started  # not the put: waiting on the emit thread is not work
-                self._results.put((batch, inferred, output, letterboxes))
+                self._results.put((batch, regions, output, letterboxes))
         finally:
             self._results.put(_END)
 
     def _emit(self) -> None:
         while (item := self._results.get()) is not _END:
             started = time.monotonic()
-            batch, inferred, output, letterboxes = item
+            batch, regions, output, letterboxes = item
             fresh = iter(self.detector.postprocess(output, letterboxes) if output is not None else ())
-            for frame, from_model in zip(batch, inferred):
-                if from_model:
-                    self._held[frame.source_id] = detections = next(fresh)
-                else:  # a still scene: what was there is still there
+            for frame, region in zip(batch, regions):
+                if region is None:  # a still scene: what was there is still there
                     detections = self._held[frame.source_id]
                     self.stats.still[frame.source_id] += 1
+                else:
+                    found = region.to_frame(next(fresh))
+                    detections = found if region.whole else region.merge(self._held[frame.source_id], found)
+                    self._held[frame.source_id] = detections
+                    self.stats.cropped[frame.source_id] += not region.whole
                 tracker = self.trackers.get(frame.source_id)
                 if tracker is not None:
                     detections = tracker.update(detections)
