@@ -79,6 +79,15 @@ def detect(
     loop: Annotated[bool, typer.Option(help="replay files forever")] = False,
     track: Annotated[bool, typer.Option("--track/--no-track", help="ByteTrack ids across frames")] = True,
     max_frames: Annotated[Optional[int], typer.Option(help="stop each source after this many frames")] = None,
+    motion: Annotated[bool, typer.Option(
+        "--motion/--no-motion", help="motion gating: a frame that differs too little from the frames the held "
+        "detections came from keeps them without running the model; when something moves in a small part of the "
+        "frame the model runs on a crop around it (never smaller than the model input); the whole frame is "
+        "detected at least every 2 s. Saves model calls on still scenes (an empty belt, a quiet road)")] = False,
+    latency_budget_ms: Annotated[Optional[float], typer.Option(
+        min=1, help="p99 capture-to-result budget for live cameras (rtsp://, http://, USB): when it is exceeded "
+        "the pipeline puts fewer frames in each model call, then infers only every k-th frame, and relaxes once "
+        "the p99 is under half the budget; every step is printed at the end. Replayed files are never skipped")] = None,
     metrics_port: Annotated[Optional[int], typer.Option(help="serve Prometheus /metrics on this port")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no JSON lines on stdout")] = False,
 ) -> None:
@@ -90,6 +99,7 @@ def detect(
     """
     from .detect import Detector, DetectorError
     from .metrics import LatencyRecorder, format_summary
+    from .motion import MotionConfig
     from .pipeline import Pipeline
     from .sinks import AnnotatedVideoWriter, DisplayWindow, JsonLinesWriter
     from .sinks.progress import ProgressBar
@@ -126,7 +136,8 @@ def detect(
     if metrics_port:
         latency.serve(metrics_port)
     pipeline = Pipeline(sources, detector, sinks, track=track, batch_size=batch, latency=latency,
-                        max_frames=max_frames)
+                        max_frames=max_frames, motion=MotionConfig() if motion else None,
+                        latency_budget=latency_budget_ms / 1000 if latency_budget_ms else None)
     pipeline_ref.append(pipeline)
     try:
         stats = pipeline.run()
@@ -140,6 +151,14 @@ def detect(
     typer.echo("", err=True)
     typer.echo(f"{sum(stats.frames.values())} frames in {stats.seconds:.1f} s = {stats.fps:.1f} frames/s; "
                f"dropped {stats.dropped}", err=True)
+    if motion:
+        typer.echo(f"motion gate: frames answered without the model {stats.still}, model on a crop "
+                   f"{stats.cropped}", err=True)
+    if latency_budget_ms:
+        typer.echo(f"latency budget p99 {latency_budget_ms:g} ms: live frames skipped {stats.skipped}", err=True)
+        for step in stats.overload:
+            typer.echo(f"  at {step.at_s:.1f} s (p99 {step.p99_ms:.0f} ms): {step.reason} -> {step.batch} frames per "
+                       f"call, 1 in {step.stride} live frames inferred", err=True)
     typer.echo(format_summary(latency.summary()), err=True)
     if stats.errors:
         raise fail("; ".join(stats.errors))
