@@ -197,4 +197,69 @@ def evaluate(
                f"min slack {report.min_slack_ms} ms")
     typer.echo(f"  of which bus (verdict published -> controller): p50 {report.bus_latency_p50_ms} ms, "
                f"p99 {report.bus_latency_p99_ms} ms")
+    if report.command_slack_min_ms is not None:
+        typer.echo(f"diverter commands over MQTT: closest arrival {report.command_slack_min_ms} ms before due, "
+                   f"{report.commands_late} late")
     typer.echo(f"pipeline {report.pipeline_fps} fps, {report.frames} frames, {report.frames_dropped} dropped")
+
+
+@app.command("record-detections")
+def record_detections_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="recording file (.npz)")],
+    rate: Annotated[float, typer.Option(help="parts entering per second")] = 4.0,
+    seconds: Annotated[float, typer.Option(help="length of the recording")] = 100.0,
+    fps: Annotated[float, typer.Option(help="camera frame rate")] = 8.0,
+    defect_share: Annotated[float, typer.Option(help="fraction of defective parts")] = 0.1,
+    seed: Annotated[int, typer.Option(help="line seed")] = 0,
+    floor: Annotated[float, typer.Option(help="detector confidence floor kept in the recording")] = 0.02,
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX defect model")] = None,
+    threads: Annotated[int, typer.Option(help="ONNX Runtime threads (0: all cores)")] = 0,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Detect once on every frame of the simulated line (unpaced, no drops), for `replay-verdicts`."""
+    from edgesight.core.detect import Detector
+
+    from .sim.conveyor import LineSpec
+    from .verdict_study import record_detections
+
+    cfg = _load(config)
+    try:
+        line = LineSpec(rate_hz=rate, belt_speed_mps=cfg.belt.speed_mps, diverter_mm=cfg.belt.diverter_mm,
+                        belt_width_mm=cfg.belt.width_mm, defect_share=defect_share, seed=seed)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    recording = record_detections(cfg, line, Detector(_model(model), conf=floor, threads=threads), fps=fps,
+                                  seconds=seconds)
+    recording.save(out)
+    typer.echo(f"{len(recording.frame_t)} frames, {len(recording.confidence)} boxes -> {out}")
+
+
+@app.command("replay-verdicts")
+def replay_verdicts_cmd(
+    recordings: Annotated[list[Path], typer.Argument(help="recordings made by record-detections")],
+    config: Annotated[list[Path], typer.Option("--config", "-c", help="line config(s) to compare")] = [DEFAULT_CONFIG],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one per config and recording")] = False,
+) -> None:
+    """Escapes and false rejects of each config's tracking and verdict rules over recorded detections."""
+    from .verdict_study import DetectionRecording, replay_verdicts
+
+    loaded = [(path, DetectionRecording.load(path)) for path in recordings]
+    for path in config:
+        cfg = _load(path)
+        for rec_path, recording in loaded:
+            try:
+                score = replay_verdicts(recording, cfg)
+            except ValueError as exc:
+                raise _fail(f"{path} on {rec_path}: {exc}") from None
+            row = {"config": str(path), "recording": str(rec_path), "seed": recording.line.seed, "fps": recording.fps,
+                   "parts": score.parts, "defective": score.defective, "escapes": score.escapes,
+                   "escape_rate": round(score.escape_rate, 4), "false_rejects": score.false_rejects,
+                   "false_reject_rate": round(score.false_reject_rate, 4),
+                   "escaped": [f"{part}:{'+'.join(defects)}" for part, defects in score.escaped]}
+            if as_json:
+                typer.echo(json.dumps(row))
+            else:
+                typer.echo(f"{path.name:<24} seed {row['seed']:<5} {recording.fps:g} fps  parts {score.parts:<4} "
+                           f"escapes {score.escapes}/{score.defective} ({score.escape_rate:.2%})  "
+                           f"false rejects {score.false_rejects}/{score.parts - score.defective} "
+                           f"({score.false_reject_rate:.2%})  escaped: {' '.join(row['escaped']) or '-'}")
