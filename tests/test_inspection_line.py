@@ -85,7 +85,7 @@ def test_diverter_hits_the_part_in_front_of_it(inspection_line: ConveyorSimulato
     for offset, expected in ((0.0, 7), (0.03, 7), (0.12, None)):
         clock = LineClock(time.monotonic() - (t_hit + offset), time.time())
         diverter = SimulatedDiverter(inspection_line, clock, window_mm=40.0)
-        asyncio.run(diverter.fire("line-7"))
+        asyncio.run(diverter.fire("line-7", clock.wall_at(clock.sim_now())))
         assert diverter.strokes[0].hit == expected
 
 

@@ -104,5 +104,6 @@ def test_controller_fires_on_time_once_and_alarms_late(inspection_line: Conveyor
 
 def test_logging_actuator_records_commands() -> None:
     actuator = LoggingActuator()
-    asyncio.run(actuator.fire("x-1"))
-    assert actuator.fired[0][1] == "x-1" and abs(actuator.fired[0][0] - time.time()) < 1
+    asyncio.run(actuator.fire("x-1", time.time() + 0.3))
+    called, due, part_id = actuator.fired[0]
+    assert part_id == "x-1" and abs(called - time.time()) < 1 and abs(due - called - 0.3) < 0.1

@@ -132,14 +132,18 @@ def controller(
     node: Annotated[str, typer.Option(help="this controller's node id")] = "reject1",
     config: ConfigOption = DEFAULT_CONFIG,
     state: Annotated[Path, typer.Option(help="dedup state file (survives restarts)")] = Path("reject-controller.sqlite"),
+    actuator: Annotated[str, typer.Option(help="mqtt: diverter commands on edgesight/<site>/inspection/<line>/diverter/"
+                                          "command, sent controller.actuation_lead_s ahead of their due time, for "
+                                          "the line side to strike (`evaluate --diverter mqtt` runs such a line); "
+                                          "log: dry run, only logs each command")] = "mqtt",
 ) -> None:
-    """The reject controller service: subscribes to the line's verdicts and fires the diverter once per failed part.
-    Its actuator here is the dry-run LoggingActuator (logs each command); the simulator's diverter is driven by
-    `evaluate`, and a PLC adapter implements the same DiverterActuator call."""
+    """The reject controller service: subscribes to the line's verdicts and fires the diverter once per failed part,
+    through the actuator chosen (a PLC adapter, Modbus or OPC UA, implements the same DiverterActuator call)."""
     from edgesight.core.bus.config import BusConfig, OutboxConfig
 
     from .actuator import LoggingActuator
     from .controller_service import ControllerService
+    from .diverter_link import MqttDiverterActuator
 
     cfg = _load(config)
     try:
@@ -147,10 +151,19 @@ def controller(
                         outbox=OutboxConfig(path=state.with_name(f"{state.stem}-outbox.sqlite")))
     except ValueError as exc:
         raise _fail(str(exc).splitlines()[0]) from None
-    service = ControllerService(cfg, bus, LoggingActuator(), state_path=state)
-    logging.getLogger(__name__).info("reject controller for line %s on %s", cfg.line_id, broker)
+    if actuator not in ("mqtt", "log"):
+        raise _fail(f"--actuator {actuator}: choose mqtt or log")
+
+    async def serve() -> None:
+        if actuator == "log":
+            await ControllerService(cfg, bus, LoggingActuator(), state_path=state).run()
+            return
+        async with MqttDiverterActuator(bus, cfg.line_id) as diverter:
+            await ControllerService(cfg, bus, diverter, state_path=state).run()
+
+    logging.getLogger(__name__).info("reject controller for line %s on %s, actuator %s", cfg.line_id, broker, actuator)
     try:
-        asyncio.run(service.run())
+        asyncio.run(serve())
     except KeyboardInterrupt:
         pass
 
@@ -168,6 +181,8 @@ def evaluate(
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX defect model")] = None,
     broker: Annotated[Optional[str], typer.Option(help="mqtt://host:port (default: a private Mosquitto)")] = None,
     threads: Annotated[int, typer.Option(help="ONNX Runtime threads (0: all cores)")] = 0,
+    diverter: Annotated[str, typer.Option(help="direct: the controller calls the simulator's paddle; mqtt: it sends "
+                                          "diverter commands over the broker to the line, which strikes them")] = "direct",
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
@@ -183,8 +198,10 @@ def evaluate(
                         belt_width_mm=cfg.belt.width_mm, defect_share=defect_share, seed=seed)
     except ValueError as exc:
         raise _fail(str(exc)) from None
+    if diverter not in ("direct", "mqtt"):
+        raise _fail(f"--diverter {diverter}: choose direct or mqtt")
     report = LineEvaluation(cfg, line, _model(model), seconds=seconds, fps=fps, seed=seed, broker_url=broker,
-                            threads=threads).run()
+                            threads=threads, diverter_route=diverter).run()
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=1))
         return

@@ -12,20 +12,17 @@ import logging
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from edgesight.core.bus.config import BusConfig, OutboxConfig
 from edgesight.core.bus.mosquitto import MosquittoProcess
-from edgesight.core.metrics import LatencyRecorder
-from edgesight.core.pipeline import PipelineStats
 
 from .config import InspectionConfig
-from .controller_service import ControllerService
-from .line_run import line_detector, run_simulated_line
+from .line_run import LineRun, line_detector, run_simulated_line
 from .reject_scheduler import Outcome
-from .sim.conveyor import MAX_PART_EXTENT_MM, ConveyorSimulator, LineSpec
-from .sim.diverter import SimulatedDiverter
+from .sim.conveyor import MAX_PART_EXTENT_MM, LineSpec
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +48,9 @@ class EvaluationReport:
     bus_latency_p99_ms: float
     min_slack_ms: float  # closest any scheduled reject came to its deadline
     fire_lateness_p99_ms: float  # event-loop lateness of the command against its planned moment
+    diverter_route: str  # "direct": the controller calls the paddle; "mqtt": commands over the broker to the line
+    command_slack_min_ms: float | None  # mqtt route: closest a command arrived to its due time (None: direct)
+    commands_late: int  # mqtt route: commands that arrived after their due time (not struck)
     frames: int
     frames_dropped: int
     pipeline_fps: float
@@ -66,13 +66,15 @@ def _percentile(values: list[float], q: float) -> float:
 
 class LineEvaluation:
     def __init__(self, config: InspectionConfig, line: LineSpec, model: Path, *, seconds: float, fps: float = 15.0,
-                 seed: int = 0, broker_url: str | None = None, workdir: Path | None = None, threads: int = 0) -> None:
+                 seed: int = 0, broker_url: str | None = None, workdir: Path | None = None, threads: int = 0,
+                 diverter_route: Literal["direct", "mqtt"] = "direct") -> None:
         if abs(line.belt_speed_mps - config.belt.speed_mps) > 1e-9 or abs(line.diverter_mm - config.belt.diverter_mm) > 1e-9:
             raise ValueError(f"line spec (belt {line.belt_speed_mps} m/s, diverter {line.diverter_mm} mm) and inspection "
                              f"config (belt {config.belt.speed_mps} m/s, diverter {config.belt.diverter_mm} mm) disagree")
         self.config, self.line, self.model = config, line, model
         self.seconds, self.fps, self.seed = seconds, fps, seed
         self.broker_url, self.workdir, self.threads = broker_url, workdir, threads
+        self.diverter_route = diverter_route
 
     def run(self) -> EvaluationReport:
         with contextlib.ExitStack() as stack:
@@ -90,12 +92,14 @@ class LineEvaluation:
     async def _run(self, workdir: Path, url: str) -> EvaluationReport:
         detector = line_detector(self.config, self.model, self.threads)
         run = await run_simulated_line(self.config, self.line, detector, lambda node: self._bus(workdir, url, node),
-                                       workdir, fps=self.fps, seed=self.seed, seconds=self.seconds)
-        return self._score(run.simulator, run.diverter, run.service, run.stats, run.latency)
+                                       workdir, fps=self.fps, seed=self.seed, seconds=self.seconds,
+                                       diverter_route=self.diverter_route)
+        return self._score(run)
 
-    def _score(self, simulator: ConveyorSimulator, diverter: SimulatedDiverter, service: ControllerService,
-               stats: PipelineStats, latency: LatencyRecorder) -> EvaluationReport:
+    def _score(self, run: LineRun) -> EvaluationReport:
         cfg = self.config
+        simulator, diverter, service, stats, latency = run.simulator, run.diverter, run.service, run.stats, run.latency
+        listener = run.listener
         reach = cfg.camera.width / 2 / cfg.camera.px_per_mm + MAX_PART_EXTENT_MM / 2
         # Entered the view after the start and left it before the end.
         scored = [p for p in simulator.parts_passed(reach, 0.0, self.seconds) if p.time_at(-reach) >= 0.0]
@@ -118,7 +122,10 @@ class LineEvaluation:
             bus_latency_p50_ms=_percentile(service.bus_latency_s, 50),
             bus_latency_p99_ms=_percentile(service.bus_latency_s, 99),
             min_slack_ms=round(min(slacks) * 1000, 1) if slacks else float("nan"),
-            fire_lateness_p99_ms=_percentile(controller.fire_lateness_s, 99),
+            fire_lateness_p99_ms=_percentile(controller.fire_lateness_s, 99), diverter_route=self.diverter_route,
+            command_slack_min_ms=round(min(listener.arrival_slack_s) * 1000, 1)
+            if listener is not None and listener.arrival_slack_s else None,
+            commands_late=len(listener.late) if listener is not None else 0,
             frames=sum(stats.frames.values()), frames_dropped=sum(stats.dropped.values()),
             pipeline_fps=round(stats.fps, 2),
             stage_latency_ms=latency.summary().get(cfg.line_id, {}))

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 from edgesight.core.bus.config import BusConfig
 from edgesight.core.bus.publisher import EventPublisher
@@ -22,6 +22,7 @@ from edgesight.core.telemetry import TelemetryRecorder
 
 from .config import InspectionConfig
 from .controller_service import ControllerService
+from .diverter_link import DiverterCommandListener, MqttDiverterActuator
 from .part_tracker import PartTracker
 from .sim.clock import LineClock
 from .sim.conveyor import MAX_PART_EXTENT_MM, ConveyorSimulator, LineSpec
@@ -40,6 +41,7 @@ class LineRun:
     service: ControllerService
     stats: PipelineStats
     latency: LatencyRecorder
+    listener: DiverterCommandListener | None  # the line side of the MQTT diverter route, when it was used
 
 
 def line_detector(config: InspectionConfig, model: Path, threads: int = 0) -> Detector:
@@ -50,19 +52,53 @@ def line_detector(config: InspectionConfig, model: Path, threads: int = 0) -> De
 async def run_simulated_line(config: InspectionConfig, line: LineSpec, detector: Detector,
                              bus: Callable[[str], BusConfig], state_dir: Path, *, fps: float, seed: int = 0,
                              seconds: float | None = None, stop: asyncio.Event | None = None,
-                             telemetry: bool = False) -> LineRun:
-    """`bus(node)` gives the bus settings of one node (the camera box and the reject controller are two)."""
+                             telemetry: bool = False, diverter_route: Literal["direct", "mqtt"] = "direct") -> LineRun:
+    """`bus(node)` gives the bus settings of one node (the camera box and the reject controller are two, the line's
+    diverter a third on the "mqtt" route). `diverter_route`: the controller calls the simulator's paddle itself
+    ("direct"), or sends diverter commands over the broker to a listener that drives the paddle ("mqtt"), as a
+    controller running apart from the line does."""
     simulator = ConveyorSimulator(line)
     camera = ConveyorCamera(simulator, config.camera.width, config.camera.height, config.camera.px_per_mm, seed=seed)
     # Shutter 0 fires two seconds from now: the controller and the publisher connect first.
     clock = LineClock.starting_in(2.0)
     diverter = SimulatedDiverter(simulator, clock)
-    service = ControllerService(config, bus("reject1"), diverter, state_path=state_dir / "controller-dedup.sqlite")
-    controller_task = asyncio.create_task(service.run())
-    await asyncio.wait([controller_task, asyncio.create_task(service.ready.wait())], return_when=asyncio.FIRST_COMPLETED)
-    if controller_task.done():
-        controller_task.result()  # raises the controller's start-up failure
+    async with contextlib.AsyncExitStack() as route:
+        listener = None
+        actuator = diverter
+        if diverter_route == "mqtt":
+            listener = DiverterCommandListener(bus("diverter1"), config.line_id, diverter)
+            await _start(route, listener.run(), listener.ready)
+            actuator = await route.enter_async_context(MqttDiverterActuator(bus("reject1"), config.line_id))
+        service = ControllerService(config, bus("reject1"), actuator, state_path=state_dir / "controller-dedup.sqlite")
+        await _start(route, service.run(), service.ready)
+        run = await _run_line(config, detector, bus, camera, clock, service, fps=fps, seconds=seconds, stop=stop,
+                              telemetry=telemetry)
+        if listener is not None:
+            await listener.settle()
+    return LineRun(simulator, diverter, service, *run, listener)
 
+
+async def _start(stack: contextlib.AsyncExitStack, service, ready: asyncio.Event) -> None:
+    """Run `service` (a coroutine) until `stack` closes; return once `ready` is set, raising its start-up failure."""
+    task = asyncio.create_task(service)
+    stack.push_async_callback(_cancel, task)
+    await asyncio.wait([task, asyncio.create_task(ready.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+
+
+async def _cancel(task: asyncio.Task) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _run_line(config: InspectionConfig, detector: Detector, bus: Callable[[str], BusConfig],
+                    camera: ConveyorCamera, clock: LineClock, service: ControllerService, *, fps: float,
+                    seconds: float | None, stop: asyncio.Event | None,
+                    telemetry: bool) -> tuple[PipelineStats, LatencyRecorder]:
+    """The camera node: frames -> detection -> verdicts onto the bus, until the run ends; then wait for the
+    controller's strokes."""
     loop = asyncio.get_running_loop()
     async with EventPublisher(bus("inspect1")) as publisher:
         verdicts = VerdictPublisher(publisher, config.line_id)
@@ -97,7 +133,4 @@ async def run_simulated_line(config: InspectionConfig, line: LineSpec, detector:
             tail = (config.belt.diverter_mm + MAX_PART_EXTENT_MM) / config.belt.speed_mm_s
             await asyncio.sleep(max(seconds + tail - source.clock.sim_now(), 0.0))
         await service.controller.settle()
-    controller_task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await controller_task
-    return LineRun(simulator, diverter, service, stats, latency)
+    return stats, latency

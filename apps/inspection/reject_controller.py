@@ -51,7 +51,7 @@ class RejectController:
     async def _fire_at(self, part_id: str, planned: float) -> None:
         await asyncio.sleep(max(planned - time.time(), 0.0))
         self.fire_lateness_s.append(time.time() - planned)
-        await self.actuator.fire(part_id)
+        await self.actuator.fire(part_id, planned + self.scheduler.config.actuation_lead_s)
 
     async def settle(self) -> None:
         """Wait until every scheduled command has been issued (end of a run)."""

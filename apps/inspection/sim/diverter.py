@@ -3,6 +3,7 @@ within `window_mm` of the diverter line at that moment (or nothing). It is the f
 evaluation reads escapes and false rejects from what it actually hit."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from .clock import LineClock
@@ -23,7 +24,9 @@ class SimulatedDiverter:
         self.window_mm = window_mm
         self.strokes: list[DiverterStroke] = []
 
-    async def fire(self, part_id: str) -> None:
+    async def fire(self, part_id: str, due_wall: float) -> None:
+        # The line's wall clock is the controller's (one host here; NTP across hosts on a real line).
+        await asyncio.sleep(max(due_wall - self.clock.t0_wall - self.clock.sim_now(), 0.0))
         t = self.clock.sim_now()
         x = self.line.line.diverter_mm
         near = self.line.parts_within(t, x - self.window_mm, x + self.window_mm)
