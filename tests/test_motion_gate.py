@@ -1,5 +1,6 @@
 """Motion gating: frames of a still scene keep the detections already held; small motion is detected on a crop
 around it; nothing that moves is missed."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -147,7 +148,10 @@ def test_bench_on_a_conveyor_with_gaps_misses_no_part(tmp_path):
     app = typer.Typer()
     app.command()(bench_motion)
     r = CliRunner().invoke(app, ["--model", str(ROOT / "models" / "inspection_defects.onnx"), "--video",
-                                 str(tmp_path / "video.mp4"), "--rounds", "1"])
+                                 str(tmp_path / "video.mp4"), "--rounds", "1", "--json"])
     assert r.exit_code == 0, r.output
-    assert "missed: 0 of" in r.output
-    assert "frames answered without the model" in r.output
+    report = json.loads(r.output)
+    assert [v["name"] for v in report["variants"]] == ["ungated", "gate, whole frame", "gate + regions"]
+    assert report["reference_detections"] > 0
+    assert all(v["missed_detections"] == 0 for v in report["variants"])
+    assert all(v["still_frames"] > 0 for v in report["variants"][1:])
