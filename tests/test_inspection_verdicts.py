@@ -56,29 +56,56 @@ def test_one_verdict_per_part_and_reject_exactly_the_defective(inspection_line, 
     assert tracker.false_parts == 0
 
 
-def test_single_frame_glitch_does_not_reject() -> None:
-    config = VerdictConfig(classes={c: {"confidence": 0.5, "min_frames": 2} for c in DEFECT_CLASSES})
+def judge_one_part(config: VerdictConfig, crack_confidence: dict[int, float]) -> list[PartResult]:
+    """One part crossing the view in 5 frames (of 8); `crack_confidence`: frame -> confidence of a crack box on it."""
+    from edgesight.core.frame import Frame
+
     tracker = PartTracker(CLASS_NAMES, TrackingConfig(), frame_size=(640, 480), speed_px_s=1280.0)
     results: list[PartResult] = []
     sink = InspectionSink(tracker, VerdictAggregator(config, InspectionConfig().camera, "t", run_id="r"), results.append)
-    from edgesight.core.frame import Frame
-
     for k in range(8):
         t = k / 10
         x0 = 20 + 128 * k
-        boxes = [[x0, 150, x0 + 120, 270]]
-        classes = [PART]
-        if k == 2:  # one frame shows a crack with high confidence, no other frame does
+        boxes, classes, confidences = [[x0, 150, x0 + 120, 270]], [PART], [0.95]
+        if k in crack_confidence:
             boxes.append([x0 + 40, 190, x0 + 60, 210])
             classes.append(CLASS_ID["crack"])
+            confidences.append(crack_confidence[k])
         xyxy = np.clip(np.array(boxes, np.float32), 0, 640)
         visible = xyxy[:, 2] > xyxy[:, 0] + 4
         sink.emit(Frame("cam", k, np.zeros((480, 640, 3), np.uint8), t, 1000.0 + t),
                   sv.Detections(xyxy=xyxy[visible], class_id=np.array(classes)[visible],
-                                confidence=np.full(int(visible.sum()), 0.95, np.float32)))
+                                confidence=np.array(confidences, np.float32)[visible]))
     sink.flush()
+    return results
+
+
+def test_single_frame_glitch_does_not_reject() -> None:
+    config = VerdictConfig(classes={c: {"confidence": 0.5, "min_frames": 2} for c in DEFECT_CLASSES})
+    results = judge_one_part(config, {2: 0.95})  # one frame shows a crack with high confidence, no other frame does
     assert [r.verdict for r in results] == ["pass"]
     assert results[0].frames_seen == 5
+
+
+@pytest.mark.parametrize("crack, verdict", [
+    ({2: 0.6}, "reject"),  # one frame above the single-frame threshold
+    ({2: 0.3}, "pass"),  # one weak frame
+    ({2: 0.3, 3: 0.25}, "reject"),  # two weak frames: the repeat rule
+    ({2: 0.3, 3: 0.15}, "pass"),  # the second is below the repeat threshold
+])
+def test_repeat_rule_confirms_a_defect_seen_weakly_in_several_frames(crack, verdict) -> None:
+    config = VerdictConfig(classes={c: {"confidence": 0.5, "repeat_confidence": 0.2} for c in DEFECT_CLASSES})
+    results = judge_one_part(config, crack)
+    assert [r.verdict for r in results] == [verdict]
+    if verdict == "reject":
+        assert results[0].worst_class == "crack"
+        assert results[0].worst_confidence == pytest.approx(max(crack.values()))
+    assert config.lowest_confidence == 0.2
+
+
+def test_repeat_threshold_above_the_single_frame_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="repeat_confidence"):
+        VerdictConfig(classes={"crack": {"confidence": 0.2, "repeat_confidence": 0.3}})
 
 
 def test_unknown_class_in_config_is_refused() -> None:

@@ -52,10 +52,27 @@ class TrackingConfig(BaseModel):
 
 
 class ClassThreshold(BaseModel):
+    """When the frames a part was seen in confirm a defect of one class: `min_frames` frames at or above
+    `confidence`, or (a defect seen again being likelier real than one glimpse) `repeat_frames` frames at or above
+    the lower `repeat_confidence`."""
     model_config = ConfigDict(extra="forbid")
 
     confidence: Fraction = 0.15  # a frame counts as evidence of this defect at or above this confidence
     min_frames: Annotated[int, Field(ge=1)] = 1  # frames of evidence needed (fewer if the part was seen less)
+    repeat_confidence: Fraction | None = None  # None: no repeat rule
+    repeat_frames: Annotated[int, Field(ge=2)] = 2
+
+    @model_validator(mode="after")
+    def _repeat_below_single(self) -> "ClassThreshold":
+        if self.repeat_confidence is not None and self.repeat_confidence > self.confidence:
+            raise ValueError(f"repeat_confidence {self.repeat_confidence} is above confidence {self.confidence}: "
+                             f"the repeat rule is for evidence weaker than one frame needs")
+        return self
+
+    @property
+    def lowest(self) -> float:
+        """The lowest confidence at which a frame counts for anything."""
+        return self.confidence if self.repeat_confidence is None else self.repeat_confidence
 
 
 class VerdictConfig(BaseModel):
@@ -76,6 +93,11 @@ class VerdictConfig(BaseModel):
             raise ValueError(f"verdict.severity lacks {sorted(missing)}: list every defect class, worst first")
         self.classes = {c: self.classes.get(c, ClassThreshold()) for c in DEFECT_CLASSES}
         return self
+
+    @property
+    def lowest_confidence(self) -> float:
+        """Below this no defect box counts for any class: the detector need not report it."""
+        return min(c.lowest for c in self.classes.values())
 
 
 class ControllerConfig(BaseModel):

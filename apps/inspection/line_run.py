@@ -45,8 +45,9 @@ class LineRun:
 
 
 def line_detector(config: InspectionConfig, model: Path, threads: int = 0) -> Detector:
-    """Half the lowest class threshold: the verdict weighs evidence over frames, so weak boxes still count."""
-    return Detector(model, conf=min(c.confidence for c in config.verdict.classes.values()) * 0.5, threads=threads)
+    """Boxes down to the lowest confidence any verdict rule counts (a repeat rule's included); weaker ones never
+    count, and part boxes are judged at tracking.part_confidence, far above."""
+    return Detector(model, conf=config.verdict.lowest_confidence, threads=threads)
 
 
 async def run_simulated_line(config: InspectionConfig, line: LineSpec, detector: Detector,

@@ -2,7 +2,9 @@
 
 A defect class is confirmed on a part when at least `min_frames` of its frames show that class at or above the
 class's confidence threshold (capped at the number of frames the part was seen in, so a part glimpsed twice can
-still fail). Any confirmed class rejects the part; the verdict names the worst one by the configured severity."""
+still fail), or when `repeat_frames` of its frames show it at or above the lower `repeat_confidence`. Any confirmed
+class rejects the part; the verdict names the worst one by the configured severity, with that defect's highest
+confidence over the part's frames."""
 from __future__ import annotations
 
 import time
@@ -19,7 +21,7 @@ from .part_tracker import PartSighting, PartTrack
 class ConfirmedDefect:
     defect_class: str
     confidence: float  # highest over the part's frames
-    frames: int  # frames at or above the class threshold
+    frames: int  # frames that count as evidence (at or above the class's lowest threshold)
     xyxy: np.ndarray  # box of the most confident sighting, frame pixels
     frame_seq: int
     crop: np.ndarray | None  # BGR crop of that sighting
@@ -52,13 +54,16 @@ class VerdictAggregator:
         seen = len({s.frame_seq for s in track.sightings})
         confirmed = []
         for name, threshold in self.config.classes.items():
-            hits = [d for d in track.defects if d.defect_class == name and d.confidence >= threshold.confidence]
-            if len({d.frame_seq for d in hits}) < min(threshold.min_frames, seen):
+            hits = [d for d in track.defects if d.defect_class == name and d.confidence >= threshold.lowest]
+            strong = {d.frame_seq for d in hits if d.confidence >= threshold.confidence}
+            repeated = {d.frame_seq for d in hits}
+            if len(strong) < min(threshold.min_frames, seen) and (
+                    threshold.repeat_confidence is None or len(repeated) < threshold.repeat_frames):
                 continue
             best = max(hits, key=lambda d: d.confidence)
             crop = track.best_crops.get(name)
-            confirmed.append(ConfirmedDefect(name, best.confidence, len({d.frame_seq for d in hits}), best.xyxy,
-                                             best.frame_seq, crop[1] if crop else None))
+            confirmed.append(ConfirmedDefect(name, best.confidence, len(repeated), best.xyxy, best.frame_seq,
+                                             crop[1] if crop else None))
         rank = {c: i for i, c in enumerate(self.config.severity)}
         confirmed.sort(key=lambda d: (rank[d.defect_class], -d.confidence))
         ref, centre_px = self._reference(track.sightings)

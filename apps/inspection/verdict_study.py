@@ -116,7 +116,7 @@ def replay_verdicts(recording: DetectionRecording, config: InspectionConfig) -> 
                           speed_px_s=recording.line.speed_mm_s * cam.px_per_mm,
                           crop_margin_px=config.verdict.crop_margin_px)
     aggregator = VerdictAggregator(config.verdict, cam, config.line_id, run_id="study")
-    floor = min(c.confidence for c in config.verdict.classes.values()) * 0.5
+    floor = config.verdict.lowest_confidence
     if floor < recording.floor - 1e-9:
         raise ValueError(f"config thresholds need boxes down to {floor:.3f}; the recording kept {recording.floor:.3f} up")
     blank = np.zeros((cam.height, cam.width, 3), np.uint8)  # crops are not scored
