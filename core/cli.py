@@ -88,6 +88,10 @@ def detect(
         min=1, help="p99 capture-to-result budget for live cameras (rtsp://, http://, USB): when it is exceeded "
         "the pipeline puts fewer frames in each model call, then infers only every k-th frame, and relaxes once "
         "the p99 is under half the budget; every step is printed at the end. Replayed files are never skipped")] = None,
+    overload_input: Annotated[Optional[list[int]], typer.Option(
+        help="with --latency-budget-ms: a smaller square model input (e.g. 320, a quarter of 640's work; small, far "
+        "objects are lost first) that the pipeline switches to before it skips frames; repeat for several. Made "
+        "from the model by moving its anchor grid (Ultralytics YOLOv8/v11 static exports)")] = None,
     metrics_port: Annotated[Optional[int], typer.Option(help="serve Prometheus /metrics on this port")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no JSON lines on stdout")] = False,
 ) -> None:
@@ -106,6 +110,8 @@ def detect(
     from .sources import SourceError, open_source
 
     wanted = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
+    if overload_input and not latency_budget_ms:
+        raise fail("--overload-input is what the latency budget may switch to: give --latency-budget-ms too")
     try:
         detector = Detector(model or bundled_model("traffic_vehicles"), conf=conf, iou=iou, names=names,
                             classes=wanted, device=device, threads=threads)
@@ -135,9 +141,15 @@ def detect(
     latency = LatencyRecorder()
     if metrics_port:
         latency.serve(metrics_port)
-    pipeline = Pipeline(sources, detector, sinks, track=track, batch_size=batch, latency=latency,
-                        max_frames=max_frames, motion=MotionConfig() if motion else None,
-                        latency_budget=latency_budget_ms / 1000 if latency_budget_ms else None)
+    try:
+        pipeline = Pipeline(sources, detector, sinks, track=track, batch_size=batch, latency=latency,
+                            max_frames=max_frames, motion=MotionConfig() if motion else None,
+                            latency_budget=latency_budget_ms / 1000 if latency_budget_ms else None,
+                            overload_inputs=overload_input or ())
+    except DetectorError as exc:  # a model whose smaller-input copy cannot be made
+        for closable in (*sources, *sinks):
+            closable.close()
+        raise fail(f"--overload-input: {exc}")
     pipeline_ref.append(pipeline)
     try:
         stats = pipeline.run()
@@ -158,7 +170,8 @@ def detect(
         typer.echo(f"latency budget p99 {latency_budget_ms:g} ms: live frames skipped {stats.skipped}", err=True)
         for step in stats.overload:
             typer.echo(f"  at {step.at_s:.1f} s (p99 {step.p99_ms:.0f} ms): {step.reason} -> {step.batch} frames per "
-                       f"call, 1 in {step.stride} live frames inferred", err=True)
+                       f"call, {'' if step.input_side is None else f'input {step.input_side}, '}1 in {step.stride} "
+                       f"live frames inferred", err=True)
     typer.echo(format_summary(latency.summary()), err=True)
     if stats.errors:
         raise fail("; ".join(stats.errors))

@@ -3,15 +3,18 @@
 Live slots already keep only the newest frame (stale ones are dropped and counted). What is left to bound is
 the time a frame waits for the model plus the model call itself; the governor shortens both by doing less per
 call: first fewer frames per model call (a camera's newest frame waits for a shorter call, while the others'
-slots keep dropping stale frames), then inferring only every k-th frame of each live camera (frames skipped
-before preprocessing, so their decode is the only work spent on them). It relaxes step by step, in reverse order,
-once the p99 is well under the budget. Every step is recorded with the p99 that caused it.
+slots keep dropping stale frames), then a smaller model input where the pipeline has one (a copy of the model
+at 320x320 does a quarter of 640x640's work; small, far objects are the first to go), then inferring only every
+k-th frame of each live camera (frames skipped before preprocessing, so their decode is the only work spent on
+them). It relaxes step by step, in reverse order, once the p99 is well under the budget. Every step is recorded
+with the p99 that caused it.
 """
 from __future__ import annotations
 
 import threading
 from collections import deque
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -23,18 +26,21 @@ class OverloadStep:
     batch: int  # frames per model call from then on
     stride: int  # infer every stride-th frame of each live camera from then on
     reason: str
+    input_side: int | None = None  # model input side from then on; None: the pipeline has only the model's own
 
 
 class LatencyGovernor:
-    """`observe(latency_s, now)` per emitted live frame; the pipeline reads `batch` and `stride`."""
+    """`observe(latency_s, now)` per emitted live frame; the pipeline reads `batch`, `input_index` (into the
+    `input_sides` it offered: the model's own first, then smaller ones) and `stride`."""
 
-    def __init__(self, budget_s: float, batch_size: int, *, window: int = 30, relax_below: float = 0.5,
-                 max_stride: int = 8) -> None:
+    def __init__(self, budget_s: float, batch_size: int, *, input_sides: Sequence[int] = (), window: int = 30,
+                 relax_below: float = 0.5, max_stride: int = 8) -> None:
         if budget_s <= 0:
             raise ValueError(f"latency budget must be > 0 s, got {budget_s}")
         self.budget_s = budget_s
         self.max_batch, self.max_stride = batch_size, max_stride
-        self.batch, self.stride = batch_size, 1
+        self.input_sides = list(input_sides)
+        self.batch, self.stride, self.input_index = batch_size, 1, 0
         self.relax_below = relax_below
         self.steps: list[OverloadStep] = []
         self._window: deque[float] = deque(maxlen=window)
@@ -56,18 +62,26 @@ class LatencyGovernor:
 
     def _tighten(self, p99: float, now: float) -> None:
         if self.batch > 1:
-            self._step(p99, now, max(1, self.batch // 2), self.stride, "p99 over budget: fewer frames per call")
+            self._step(p99, now, "p99 over budget: fewer frames per call", batch=max(1, self.batch // 2))
+        elif self.input_index + 1 < len(self.input_sides):
+            self._step(p99, now, "p99 over budget: smaller model input", input_index=self.input_index + 1)
         elif self.stride < self.max_stride:
-            self._step(p99, now, self.batch, self.stride * 2, "p99 over budget: skip frames of live cameras")
+            self._step(p99, now, "p99 over budget: skip frames of live cameras", stride=self.stride * 2)
 
     def _relax(self, p99: float, now: float) -> None:
         if self.stride > 1:
-            self._step(p99, now, self.batch, self.stride // 2, "p99 well under budget: skip fewer frames")
+            self._step(p99, now, "p99 well under budget: skip fewer frames", stride=self.stride // 2)
+        elif self.input_index > 0:
+            self._step(p99, now, "p99 well under budget: larger model input", input_index=self.input_index - 1)
         elif self.batch < self.max_batch:
-            self._step(p99, now, min(self.max_batch, self.batch * 2), self.stride,
-                       "p99 well under budget: more frames per call")
+            self._step(p99, now, "p99 well under budget: more frames per call",
+                       batch=min(self.max_batch, self.batch * 2))
 
-    def _step(self, p99: float, now: float, batch: int, stride: int, reason: str) -> None:
-        self.batch, self.stride = batch, stride
-        self.steps.append(OverloadStep(round(now - self._started, 3), round(p99 * 1000, 1), batch, stride, reason))
+    def _step(self, p99: float, now: float, reason: str, **change: int) -> None:
+        self.batch = change.get("batch", self.batch)
+        self.stride = change.get("stride", self.stride)
+        self.input_index = change.get("input_index", self.input_index)
+        side = self.input_sides[self.input_index] if self.input_sides else None
+        self.steps.append(OverloadStep(round(now - self._started, 3), round(p99 * 1000, 1), self.batch, self.stride,
+                                       reason, side))
         self._window.clear()  # judge the new setting on its own frames

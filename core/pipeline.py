@@ -8,9 +8,9 @@ newest frames and count what they drop.
 
 Two optional ways to do less work per frame: a motion gate per camera (core.motion) lets frames of a still scene
 keep the detections already held instead of running the model (and runs it on a crop around what moved when that
-is small), and a latency governor (core.overload) holds a
-p99 budget for live cameras by shrinking model calls and skipping frames. Both report what they did in the stats,
-next to how busy each kind of thread was, which says where the time went.
+is small), and a latency governor (core.overload) holds a p99 budget for live cameras by shrinking model calls,
+switching to a smaller model input (when given `overload_inputs`) and skipping frames. Both report what they did
+in the stats, next to how busy each kind of thread was, which says where the time went.
 """
 from __future__ import annotations
 
@@ -175,7 +175,8 @@ class Pipeline:
                  tracker: TrackerConfig | None = None, track: bool = True, batch_size: int = 1,
                  batch_timeout: float = 0.004, queue_capacity: int = 1, live_capacity: int = 1,
                  latency: LatencyRecorder | None = None, max_frames: int | None = None,
-                 motion: MotionConfig | None = None, latency_budget: float | None = None) -> None:
+                 motion: MotionConfig | None = None, latency_budget: float | None = None,
+                 overload_inputs: Sequence[int] = ()) -> None:
         if not sources:
             raise ValueError("a pipeline needs at least one source")
         ids = [s.source_id for s in sources]
@@ -192,7 +193,11 @@ class Pipeline:
         self.queue = FrameQueue(self.sources, queue_capacity, live_capacity)
         self._live = {s.source_id: bool(s.live) for s in sources}
         self.gates = {i: MotionGate(motion, detector.input_hw) for i in ids} if motion is not None else {}
-        self.governor = LatencyGovernor(latency_budget, batch_size) if latency_budget is not None else None
+        # The model at its own input, then at the smaller square inputs the governor may fall back to.
+        self.detectors = [detector, *(detector.at_input_size(side) for side in sorted(overload_inputs, reverse=True)
+                                      if latency_budget is not None)]
+        self.governor = LatencyGovernor(latency_budget, batch_size, input_sides=[d.input_hw[0] for d in self.detectors]
+                                        ) if latency_budget is not None else None
         # Per camera: the detections a still frame keeps. Written by the emit thread; the inference thread reads
         # their boxes to choose crops that cut no held object (a batch or two old at most, which for the still
         # objects that matter there is the same).
@@ -253,28 +258,29 @@ class Pipeline:
                     break
                 started = time.monotonic()
                 regions = [self._region(f) for f in batch]
+                detector = self.detectors[self.governor.input_index] if self.governor else self.detector
                 output, letterboxes = None, []
                 t0 = time.monotonic()
                 if any(r is not None for r in regions):
-                    blob, letterboxes = self.detector.preprocess(
+                    blob, letterboxes = detector.preprocess(
                         [r.crop(f.image) for f, r in zip(batch, regions) if r is not None])
                     t0 = time.monotonic()
-                    output = self.detector.infer(blob)
+                    output = detector.infer(blob)
                     self.stats.batches += 1
                 t1 = time.monotonic()
                 for f in batch:
                     f.stamp("infer_start", t0)
                     f.stamp("infer_end", t1)
                 self.stats.busy_s["infer"] += t1 - started  # not the put: waiting on the emit thread is not work
-                self._results.put((batch, regions, output, letterboxes))
+                self._results.put((batch, regions, detector, output, letterboxes))
         finally:
             self._results.put(_END)
 
     def _emit(self) -> None:
         while (item := self._results.get()) is not _END:
             started = time.monotonic()
-            batch, regions, output, letterboxes = item
-            fresh = iter(self.detector.postprocess(output, letterboxes) if output is not None else ())
+            batch, regions, detector, output, letterboxes = item
+            fresh = iter(detector.postprocess(output, letterboxes) if output is not None else ())
             for frame, region in zip(batch, regions):
                 if region is None:  # a still scene: what was there is still there
                     detections = self._held[frame.source_id]

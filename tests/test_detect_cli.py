@@ -46,4 +46,12 @@ def test_latency_budget_skips_live_frames_and_reports_each_step(rtsp_server):
     assert r.returncode == 0, r.stderr
     skipped = int(re.search(r"live frames skipped \{'[^']+': (\d+)\}", r.stderr).group(1))
     assert skipped > 0
-    assert "p99 over budget: skip frames of live cameras -> 1 frames per call, 1 in 2 live frames inferred" in r.stderr
+    assert re.search(r"p99 over budget: skip frames of live cameras -> .*1 in 2 live frames inferred", r.stderr)
+
+
+def test_overload_input_needs_a_budget_and_a_model_whose_input_can_shrink(mp4v_video):
+    r = run("detect", "-s", mp4v_video.path, "-m", MODELS / "yolov8_layout.onnx", "--overload-input", "160")
+    assert r.returncode == 2 and "--latency-budget-ms" in r.stderr and "Traceback" not in r.stderr
+    r = run("detect", "-s", mp4v_video.path, "-m", MODELS / "yolov8_layout.onnx", "--overload-input", "160",
+            "--latency-budget-ms", "500")
+    assert r.returncode == 2 and "anchor count" in r.stderr and "Traceback" not in r.stderr

@@ -80,6 +80,8 @@ def bench_overload(
     cameras: Annotated[int, typer.Option(min=1, help="live cameras, all batched into one model")] = 4,
     seconds: Annotated[float, typer.Option(min=1, help="length of each run")] = 20.0,
     budget_ms: Annotated[float, typer.Option(min=1, help="p99 capture-to-result budget of the second run")] = 500.0,
+    smaller_input: Annotated[list[int], typer.Option(help="a third run may also switch the model to this square "
+                                                     "input (repeat for several; none: no third run)")] = [320],
     threads: Annotated[int, typer.Option(help="ONNX Runtime threads (0: its default)")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
 ) -> None:
@@ -92,19 +94,27 @@ def bench_overload(
         if not path.is_file():
             typer.secho(f"error: {path} not found", fg=typer.colors.RED, err=True)
             raise typer.Exit(2)
-    report = run_overload_bench(model, video, cameras=cameras, seconds=seconds, budget_ms=budget_ms, threads=threads)
+    report = run_overload_bench(model, video, cameras=cameras, seconds=seconds, budget_ms=budget_ms,
+                                smaller_inputs=smaller_input, threads=threads)
     if as_json:
         typer.echo(json.dumps(report.as_dict()))
         return
     typer.echo(f"{cameras} live replays of {video}, {seconds:g} s per run")
-    typer.echo(f"{'budget':>12}{'offered/s':>11}{'done/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'dropped':>9}{'skipped':>9}")
+    typer.echo(f"{'budget':>12}{'inputs':>10}{'offered/s':>11}{'done/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'dropped':>9}"
+               f"{'skipped':>9}")
     for run in report.runs:
         budget = "none" if run.budget_ms is None else f"p99 {run.budget_ms:g} ms"
-        typer.echo(f"{budget:>12}{run.offered_fps:>11.1f}{run.processed_fps:>9.1f}{run.p50_ms:>9.1f}"
+        inputs = "+".join(map(str, run.smaller_inputs)) or "own"
+        typer.echo(f"{budget:>12}{inputs:>10}{run.offered_fps:>11.1f}{run.processed_fps:>9.1f}{run.p50_ms:>9.1f}"
                    f"{run.p99_ms:>9.1f}{run.dropped:>9}{run.skipped:>9}")
-    for step in report.runs[-1].steps:
-        typer.echo(f"  at {step.at_s:6.1f} s (p99 {step.p99_ms:.0f} ms): {step.reason} -> {step.batch} frames per "
-                   f"call, 1 in {step.stride} live frames inferred")
+    if report.no_smaller_input:
+        typer.echo(f"no run with smaller inputs: {report.no_smaller_input}")
+    for run in report.runs[1:]:
+        typer.echo(f"steps with inputs {'+'.join(map(str, run.smaller_inputs)) or 'own'}:")
+        for step in run.steps:
+            side = "" if step.input_side is None else f"input {step.input_side}, "
+            typer.echo(f"  at {step.at_s:6.1f} s (p99 {step.p99_ms:.0f} ms): {step.reason} -> {step.batch} frames "
+                       f"per call, {side}1 in {step.stride} live frames inferred")
 
 
 def bench_streams(

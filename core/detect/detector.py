@@ -6,6 +6,7 @@ model call and the benchmark can time the bare `session.run` on the same tensors
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -63,6 +64,9 @@ class Detector:
                  input_size: int | tuple[int, int] | None = None, layout: str | None = None,
                  device: str = "auto", threads: int = 0, max_det: int = 300) -> None:
         self.path = Path(model)
+        # what a copy of this detector at another input size is built with (at_input_size)
+        self._settings = dict(conf=conf, iou=iou, classes=classes, names=names, layout=layout, device=device,
+                              threads=threads, max_det=max_det)
         if not self.path.is_file():
             raise DetectorError(f"model file not found: {self.path} (give the path of an ONNX detection model)")
         self.threads = threads
@@ -201,6 +205,15 @@ class Detector:
     def __call__(self, images: Sequence[np.ndarray]) -> list[sv.Detections]:
         blob, letterboxes = self.preprocess(images)
         return self.postprocess(self.infer(blob), letterboxes)
+
+    def at_input_size(self, side: int) -> Detector:
+        """This detector on a `side` x `side` copy of its model (core.detect.input_size), for a box that must do
+        less per frame. Raises DetectorError for a model whose anchor grid that copy cannot move."""
+        from .input_size import make_input_size_copy
+
+        with tempfile.TemporaryDirectory(prefix="edgesight-") as work:  # the session keeps the graph in memory
+            copy = make_input_size_copy(self.path, Path(work) / f"{self.path.stem}.{side}.onnx", side)
+            return Detector(copy, **self._settings)
 
     def describe(self) -> str:
         return (f"{self.path.name}: layout {self.layout.name}, input {self.input_hw[1]}x{self.input_hw[0]}, "

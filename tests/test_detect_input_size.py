@@ -1,0 +1,71 @@
+"""A smaller-input copy of a static Ultralytics export: its anchor grid moves with the input, so it finds the same
+objects as the original at its own size; a graph without that grid is refused, not faked."""
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import supervision as sv
+
+from edgesight.core.bench.live_replay import LiveReplay
+from edgesight.core.detect import Detector, DetectorError
+from edgesight.core.detect.input_size import anchor_grid, make_input_size_copy
+from edgesight.core.pipeline import Pipeline
+
+ROOT = Path(__file__).parent.parent
+TRAFFIC = ROOT / "models" / "traffic_vehicles.onnx"
+DEMO = ROOT / "assets" / "demo_intersection.mp4"
+
+
+def demo_frame(index=5):
+    capture = cv2.VideoCapture(str(DEMO))
+    for _ in range(index + 1):
+        ok, image = capture.read()
+    capture.release()
+    assert ok
+    return image
+
+
+def test_anchor_grid_counts_cells_of_strides_8_16_32():
+    points, strides = anchor_grid(320, 320)
+    assert points.shape == (1, 2, 2100) and strides.shape == (1, 2100)
+    assert points[0, :, 0].tolist() == [0.5, 0.5] and points[0, :, 1].tolist() == [1.5, 0.5]  # x runs fastest
+    assert np.unique(strides).tolist() == [8, 16, 32]
+
+
+def test_copy_at_the_own_size_is_the_same_model(tmp_path):
+    image = demo_frame()
+    original = Detector(TRAFFIC)([image])[0]
+    same = Detector(make_input_size_copy(TRAFFIC, tmp_path / "640.onnx", 640))([image])[0]
+    assert len(original) > 0 and np.allclose(original.xyxy, same.xyxy)
+
+
+def test_320_copy_finds_the_vehicles_the_640_model_finds():
+    image = demo_frame()
+    detector = Detector(TRAFFIC)
+    small = detector.at_input_size(320)
+    assert small.input_hw == (320, 320) and small.session.get_outputs()[0].shape == [1, 8, 2100]
+    full, reduced = detector([image])[0], small([image])[0]
+    assert len(reduced) > 0
+    iou = sv.box_iou_batch(full.xyxy, reduced.xyxy)
+    assert (iou.max(axis=1) >= 0.5).mean() >= 0.5  # boxes in frame pixels, on the same vehicles
+
+
+def test_a_model_without_an_anchor_grid_is_refused(tmp_path):
+    with pytest.raises(DetectorError, match="anchor"):
+        make_input_size_copy(Path(__file__).parent / "models" / "yolov8_layout.onnx", tmp_path / "x.onnx", 160)
+
+
+def test_overloaded_pipeline_switches_to_the_smaller_input_before_skipping_frames():
+    pipeline = Pipeline([LiveReplay(DEMO, "cam")], Detector(TRAFFIC), latency_budget=1e-6, overload_inputs=[320])
+    runner = threading.Thread(target=pipeline.run)
+    runner.start()
+    deadline = time.monotonic() + 120  # a hang guard, not a timing check: the first step comes after 30 frames
+    while not pipeline.governor.steps and time.monotonic() < deadline:
+        time.sleep(0.2)
+    pipeline.stop()
+    runner.join()
+    first = pipeline.stats.overload[0]
+    assert (first.batch, first.input_side, first.stride) == (1, 320, 1) and "smaller model input" in first.reason
