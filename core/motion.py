@@ -14,9 +14,10 @@ replace the held ones inside the crop, and the held ones outside it stay. The cr
 box it touches, so a still object on its edge is seen whole or not at all, never cut in two. Only the crop's
 part of the reference is renewed: outside it, slow drift keeps adding up against the older reference.
 
-With a static 640x640 model a crop costs the same model call as the whole frame: it buys resolution on what
-moves (a 1080p frame is shrunk 3x to fit the model, a 640 px crop of it is not), not time. The time is saved by
-the frames that skip the model.
+With a static 640x640 model a 640 px crop costs the same model call as the whole frame: it buys resolution on
+what moves (a 1080p frame is shrunk 3x to fit the model, a 640 px crop of it is not), not time. `crop_input`
+buys time too: motion that fits in a crop_input x crop_input crop is detected by a copy of the model at that
+input (core.detect.input_size; 320: a quarter of 640's work), still at the frame's own scale.
 """
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ class MotionConfig(BaseModel):
                            "height (an object's edge that changed too little to count is still inside)")
     max_region_share: float = Field(0.5, gt=0, le=1, description="a crop larger than this share of the frame "
                                     "area is not worth it: detect on the whole frame")
+    crop_input: int | None = Field(None, ge=32, multiple_of=32, description="motion that fits in a square crop of "
+                                   "this side is detected by a copy of the model at this input size (less work "
+                                   "than the model's own input; same scale as the frame)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,7 @@ class Region:
     x1: int
     y1: int
     whole: bool  # the whole frame: its detections replace every held one
+    input_side: int | None = None  # the square model input this crop is cut for; None: the model's own
 
     @classmethod
     def whole_frame(cls, height: int, width: int) -> Region:
@@ -143,13 +148,15 @@ class MotionGate:
 
     def _fit(self, box: np.ndarray, h: int, w: int) -> Region:
         """`box` grown about its centre to the model input's shape, at least the input's size, moved inside the
-        frame (and cut to it where the frame is smaller)."""
-        ih, iw = self.input_hw
+        frame (and cut to it where the frame is smaller). The input is `crop_input` when the box fits in it."""
         bw, bh = box[2] - box[0], box[3] - box[1]
+        side = self.config.crop_input
+        fits_small = side is not None and bw <= side and bh <= side
+        ih, iw = (side, side) if fits_small else self.input_hw
         s = max(bw / iw, bh / ih, 1.0)
         cw, ch = min(w, int(np.ceil(iw * s))), min(h, int(np.ceil(ih * s)))
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         x0 = int(np.clip(round(cx - cw / 2), 0, w - cw))
         y0 = int(np.clip(round(cy - ch / 2), 0, h - ch))
         whole = cw == w and ch == h
-        return Region(x0, y0, x0 + cw, y0 + ch, whole)
+        return Region(x0, y0, x0 + cw, y0 + ch, whole, side if fits_small and not whole else None)

@@ -22,9 +22,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Protocol, Sequence
 
+import numpy as np
 import supervision as sv
 
-from .detect import Detector
+from .detect import Detector, Letterbox
 from .frame import Frame
 from .metrics import LatencyRecorder
 from .motion import MotionConfig, MotionGate, Region
@@ -165,6 +166,15 @@ class PipelineStats:
         return {k: round(v / self.seconds / per_thread[k], 3) for k, v in self.busy_s.items()}
 
 
+@dataclass
+class ModelCall:
+    """One model call of a batch: the frames (indices into the batch) it took, and its raw output."""
+    detector: Detector
+    frames: list[int]
+    output: np.ndarray
+    letterboxes: list[Letterbox]
+
+
 _END = object()
 
 
@@ -193,6 +203,7 @@ class Pipeline:
         self.queue = FrameQueue(self.sources, queue_capacity, live_capacity)
         self._live = {s.source_id: bool(s.live) for s in sources}
         self.gates = {i: MotionGate(motion, detector.input_hw) for i in ids} if motion is not None else {}
+        self.crop_detector = detector.at_input_size(motion.crop_input) if motion and motion.crop_input else None
         # The model at its own input, then at the smaller square inputs the governor may fall back to.
         self.detectors = [detector, *(detector.at_input_size(side) for side in sorted(overload_inputs, reverse=True)
                                       if latency_budget is not None)]
@@ -258,35 +269,46 @@ class Pipeline:
                     break
                 started = time.monotonic()
                 regions = [self._region(f) for f in batch]
-                detector = self.detectors[self.governor.input_index] if self.governor else self.detector
-                output, letterboxes = None, []
-                t0 = time.monotonic()
-                if any(r is not None for r in regions):
-                    blob, letterboxes = detector.preprocess(
-                        [r.crop(f.image) for f, r in zip(batch, regions) if r is not None])
-                    t0 = time.monotonic()
-                    output = detector.infer(blob)
+                calls: list[ModelCall] = []
+                t0 = None
+                for detector, frames in self._calls_for(regions).items():
+                    blob, letterboxes = detector.preprocess([regions[i].crop(batch[i].image) for i in frames])
+                    t0 = t0 or time.monotonic()
+                    calls.append(ModelCall(detector, frames, detector.infer(blob), letterboxes))
                     self.stats.batches += 1
                 t1 = time.monotonic()
                 for f in batch:
-                    f.stamp("infer_start", t0)
+                    f.stamp("infer_start", t0 or t1)
                     f.stamp("infer_end", t1)
                 self.stats.busy_s["infer"] += t1 - started  # not the put: waiting on the emit thread is not work
-                self._results.put((batch, regions, detector, output, letterboxes))
+                self._results.put((batch, regions, calls))
         finally:
             self._results.put(_END)
+
+    def _calls_for(self, regions: list[Region | None]) -> dict[Detector, list[int]]:
+        """Which frames of the batch each model call takes: crops cut for the small crop input go to that copy of
+        the model, everything else to the model at the input the governor chose (its own one without a
+        governor); still frames to none."""
+        main = self.detectors[self.governor.input_index] if self.governor else self.detector
+        calls: dict[Detector, list[int]] = {}
+        for i, region in enumerate(regions):
+            if region is not None:
+                small = region.input_side is not None and self.crop_detector is not None
+                calls.setdefault(self.crop_detector if small else main, []).append(i)
+        return calls
 
     def _emit(self) -> None:
         while (item := self._results.get()) is not _END:
             started = time.monotonic()
-            batch, regions, detector, output, letterboxes = item
-            fresh = iter(detector.postprocess(output, letterboxes) if output is not None else ())
-            for frame, region in zip(batch, regions):
+            batch, regions, calls = item
+            fresh = {i: found for call in calls
+                     for i, found in zip(call.frames, call.detector.postprocess(call.output, call.letterboxes))}
+            for i, (frame, region) in enumerate(zip(batch, regions)):
                 if region is None:  # a still scene: what was there is still there
                     detections = self._held[frame.source_id]
                     self.stats.still[frame.source_id] += 1
                 else:
-                    found = region.to_frame(next(fresh))
+                    found = region.to_frame(fresh[i])
                     detections = found if region.whole else region.merge(self._held[frame.source_id], found)
                     self._held[frame.source_id] = detections
                     self.stats.cropped[frame.source_id] += not region.whole

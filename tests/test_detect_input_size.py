@@ -12,7 +12,9 @@ import supervision as sv
 from edgesight.core.bench.live_replay import LiveReplay
 from edgesight.core.detect import Detector, DetectorError
 from edgesight.core.detect.input_size import anchor_grid, make_input_size_copy
+from edgesight.core.motion import MotionConfig
 from edgesight.core.pipeline import Pipeline
+from edgesight.core.sources import open_source
 
 ROOT = Path(__file__).parent.parent
 TRAFFIC = ROOT / "models" / "traffic_vehicles.onnx"
@@ -69,3 +71,27 @@ def test_overloaded_pipeline_switches_to_the_smaller_input_before_skipping_frame
     runner.join()
     first = pipeline.stats.overload[0]
     assert (first.batch, first.input_side, first.stride) == (1, 320, 1) and "smaller model input" in first.reason
+
+
+def test_small_motion_crops_go_to_the_smaller_copy_of_the_model(tmp_path):
+    """A 1920x1080 road, still, then a 60x40 car moving in one corner: the moving frames are detected on 320x320
+    crops by the 320 copy, one model call each, and the detections come back in frame pixels."""
+    rng = np.random.default_rng(0)
+    clip = tmp_path / "corner.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (1920, 1080))
+    road = np.clip(120 + rng.normal(0, 3, (1080, 1920, 3)), 0, 255).astype(np.uint8)
+    for i in range(8):
+        image = road.copy()
+        if i >= 4:
+            cv2.rectangle(image, (1500 + 30 * i, 900), (1560 + 30 * i, 940), (30, 30, 30), -1)
+        writer.write(image)
+    writer.release()
+    pipeline = Pipeline([open_source(str(clip), source_id="cam", pace=False)], Detector(TRAFFIC), track=False,
+                        motion=MotionConfig(crop_input=320))
+    small_calls = []
+    crop_detector = pipeline.crop_detector
+    infer = crop_detector.infer
+    crop_detector.infer = lambda blob: small_calls.append(blob.shape) or infer(blob)
+    stats = pipeline.run()
+    assert stats.cropped["cam"] == 4 and stats.still["cam"] == 3
+    assert small_calls == [(1, 3, 320, 320)] * 4

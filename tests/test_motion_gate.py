@@ -72,6 +72,18 @@ def test_small_motion_is_detected_on_a_crop_of_the_model_input_shape():
     assert region.x0 <= 1700 and region.y0 <= 1000  # the car is inside
 
 
+def test_motion_that_fits_the_crop_input_gets_a_crop_of_that_size():
+    rng = np.random.default_rng(8)
+    gate, size = MotionGate(MotionConfig(crop_input=320), input_hw=(640, 640)), (1080, 1920)
+    gate.region(scene(rng, size=size), 0.0)
+    small = gate.region(scene(rng, car_x=900, car_y=500, size=size), 0.1)
+    assert (small.x1 - small.x0, small.y1 - small.y0, small.input_side) == (320, 320, 320)
+    wide = scene(rng, size=size)
+    cv2.rectangle(wide, (700, 500), (1100, 560), (30, 30, 30), -1)  # 400 px of motion: more than 320 holds
+    large = gate.region(wide, 0.2)
+    assert (large.x1 - large.x0, large.y1 - large.y0, large.input_side) == (640, 640, None)
+
+
 def test_motion_over_much_of_the_frame_is_detected_on_the_whole_frame():
     rng = np.random.default_rng(5)
     gate = MotionGate()
