@@ -134,7 +134,8 @@ def controller(
     state: Annotated[Path, typer.Option(help="dedup state file (survives restarts)")] = Path("reject-controller.sqlite"),
     actuator: Annotated[str, typer.Option(help="mqtt: diverter commands on edgesight/<site>/inspection/<line>/diverter/"
                                           "command, sent controller.actuation_lead_s ahead of their due time, for "
-                                          "the line side to strike (`evaluate --diverter mqtt` runs such a line); "
+                                          "the line side to strike (diverter_link.DiverterCommandListener; `evaluate --diverter mqtt` runs "
+                                          "the simulated line over this route); "
                                           "log: dry run, only logs each command")] = "mqtt",
 ) -> None:
     """The reject controller service: subscribes to the line's verdicts and fires the diverter once per failed part,
