@@ -9,10 +9,13 @@ from edgesight.apps.traffic.measure.lane_map import LaneMap
 from edgesight.apps.traffic.measure.line_counter import LineCounter
 from edgesight.apps.traffic.measure.occupancy import ZoneOccupancy
 from edgesight.apps.traffic.measure.queue import QueueEstimator
-from edgesight.apps.traffic.measure.site import GroundPlaneConfig
+from edgesight.apps.traffic.measure.sink import CameraMeasurement
+from edgesight.apps.traffic.measure.site import GroundPlaneConfig, SiteConfig
+from edgesight.apps.traffic.measure.site_measurement import SiteMeasurement
 from edgesight.apps.traffic.measure.speed import SpeedEstimator
 from edgesight.apps.traffic.measure.track_identity import TrackIdentity
 from edgesight.apps.traffic.measure.turning_movements import TurningMovementCounter, movement
+from edgesight.apps.traffic.measure.vehicle_classes import VehicleClassFilter
 
 # A top-down-like view: 10 px per metre, image y grows southwards (world y = -v / 10).
 GROUND = GroundPlane(GroundPlaneConfig(image=[(0, 0), (100, 0), (100, 100), (0, 100)], world=[(0, 0), (10, 0), (10, -10), (0, -10)]))
@@ -121,3 +124,21 @@ def test_occupancy_is_the_share_of_time_a_zone_holds_a_vehicle():
     for k in range(11):
         zone.update(frame((1, 50, 60)) if k < 5 else frame(), k * 0.1)
     assert zone.snapshot()["z"] == pytest.approx(0.5)
+
+
+def test_presence_counts_vehicles_whose_tracks_are_not_confirmed_yet():
+    # At a frame every 2 s a car at 50 km/h moves 28 m (here 280 px) between frames: its box never overlaps the
+    # last one, so the tracker starts an unconfirmed track each frame. It is in the lane all the same.
+    site = SiteConfig.model_validate({
+        "name": "slow-camera", "image_size": [100, 1000],
+        "ground_plane": {"image": [[0, 0], [100, 0], [100, 1000], [0, 1000]],
+                         "world": [[0, 0], [10, 0], [10, -100], [0, -100]]},
+        "lanes": [{"name": "in0", "direction": "in", "polygon": [[0, 0], [100, 0], [100, 1000], [0, 1000]]}],
+        "lines": [], "tracker": {"confirm_frames": 1, "lost_track_seconds": 4.0},
+    })
+    camera = CameraMeasurement(SiteMeasurement(site, NAMES), VehicleClassFilter(NAMES), fps=0.5)
+    for k, moving_y in enumerate([100, 380, 660, 940]):
+        boxes = np.array([[41, moving_y - 40, 59, moving_y], [41, 860, 59, 900]], dtype=float)  # second one queued
+        camera.update(sv.Detections(xyxy=boxes, confidence=np.array([0.8, 0.8]), class_id=np.zeros(2, int)), 2.0 * k)
+        (lane,) = camera.snapshot().lanes
+        assert lane.vehicles == 2, f"frame {k}"

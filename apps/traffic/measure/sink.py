@@ -40,8 +40,9 @@ class CameraMeasurement:
         self.tracker = ObjectTracker(site.config.tracker, fps=fps)
 
     def update(self, detections: sv.Detections, timestamp: float) -> tuple[sv.Detections, list[LineCrossing]]:
-        tracked = self.tracker.update(self.vehicles.apply(detections))
-        return tracked, self.site.update(tracked, timestamp)
+        vehicles = self.vehicles.apply(detections)
+        tracked = self.tracker.update(vehicles)
+        return tracked, self.site.update(tracked, timestamp, seen=vehicles)
 
     def snapshot(self) -> IntervalReport:
         return self.site.snapshot()

@@ -87,17 +87,23 @@ class SiteMeasurement:
         self._last_t: float | None = None
         self._recent: deque[LineCrossing] = deque()  # crossings within the flow window
 
-    def update(self, detections: sv.Detections, timestamp: float) -> list[LineCrossing]:
+    def update(self, detections: sv.Detections, timestamp: float,
+               seen: sv.Detections | None = None) -> list[LineCrossing]:
+        """`detections`: the frame's tracked vehicles; `seen`: every vehicle detected in the frame, with a track
+        or not yet (default: `detections`). Occupancy and presence count `seen`: a vehicle stands in its lane
+        before its track is confirmed, and at a frame every second or two a moving vehicle jumps too far to
+        match its track, so it is an unconfirmed new track in nearly every frame."""
         if self._start is None:
             self._start = self._first_t = timestamp
         self._last_t = timestamp
         if len(detections) == 0:
             detections = sv.Detections(xyxy=np.empty((0, 4)), class_id=np.empty(0, int), tracker_id=np.empty(0, int))
+        seen = detections if seen is None else seen
         tracked = self.speed.update(self.identity.update(detections, timestamp), timestamp)
         crossings = [c for counter in self.counters for c in counter.update(tracked, timestamp)]
         self._recent.extend(crossings)
-        self.occupancy.update(tracked, timestamp)
-        self.presence.update(tracked, timestamp)
+        self.occupancy.update(seen, timestamp)
+        self.presence.update(seen, timestamp)
         if self.queues is not None:
             self.queues.update(tracked, timestamp)
         if self.turns is not None:
