@@ -3,8 +3,9 @@ due time strike the right parts once each; a redelivered command strikes nothing
 import asyncio
 import time
 
-from edgesight.apps.inspection.config import BeltGeometry, ControllerConfig
-from edgesight.apps.inspection.diverter_link import DiverterCommandListener, MqttDiverterActuator
+from edgesight.apps.inspection.config import BeltGeometry, ControllerConfig, InspectionConfig
+from edgesight.apps.inspection.diverter_link import (TRANSPORT_LEAD_S, DiverterCommandListener, MqttDiverterActuator,
+                                                     with_transport_lead)
 from edgesight.apps.inspection.reject_controller import RejectController
 from edgesight.apps.inspection.reject_scheduler import RejectScheduler, VerdictNotice
 from edgesight.apps.inspection.sim.clock import LineClock
@@ -45,3 +46,9 @@ def test_controller_drives_a_separate_line_over_the_diverter_topic(mosquitto, bu
     assert actuator.sent == 4 and listener.struck == 2 and listener.duplicates == 1
     assert [c.part_id for c in listener.late] == ["lineA-9"]
     assert min(listener.arrival_slack_s) > 0.05, "commands should arrive well ahead of their due time"
+
+
+def test_mqtt_route_gets_at_least_the_transport_lead() -> None:
+    assert with_transport_lead(InspectionConfig()).controller.actuation_lead_s == TRANSPORT_LEAD_S
+    slow = InspectionConfig(controller=ControllerConfig(actuation_lead_s=0.4))
+    assert with_transport_lead(slow) is slow

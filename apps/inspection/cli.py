@@ -133,7 +133,7 @@ def controller(
     config: ConfigOption = DEFAULT_CONFIG,
     state: Annotated[Path, typer.Option(help="dedup state file (survives restarts)")] = Path("reject-controller.sqlite"),
     actuator: Annotated[str, typer.Option(help="mqtt: diverter commands on edgesight/<site>/inspection/<line>/diverter/"
-                                          "command, sent controller.actuation_lead_s ahead of their due time, for "
+                                          "command, sent controller.actuation_lead_s (at least 0.25 s) ahead of their due time, for "
                                           "the line side to strike (diverter_link.DiverterCommandListener; `evaluate --diverter mqtt` runs "
                                           "the simulated line over this route); "
                                           "log: dry run, only logs each command")] = "mqtt",
@@ -144,7 +144,7 @@ def controller(
 
     from .actuator import LoggingActuator
     from .controller_service import ControllerService
-    from .diverter_link import MqttDiverterActuator
+    from .diverter_link import MqttDiverterActuator, with_transport_lead
 
     cfg = _load(config)
     try:
@@ -160,7 +160,7 @@ def controller(
             await ControllerService(cfg, bus, LoggingActuator(), state_path=state).run()
             return
         async with MqttDiverterActuator(bus, cfg.line_id) as diverter:
-            await ControllerService(cfg, bus, diverter, state_path=state).run()
+            await ControllerService(with_transport_lead(cfg), bus, diverter, state_path=state).run()
 
     logging.getLogger(__name__).info("reject controller for line %s on %s, actuator %s", cfg.line_id, broker, actuator)
     try:

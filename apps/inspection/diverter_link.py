@@ -4,8 +4,8 @@ PLC gateway on a real line) subscribes and strikes at the command's due time, on
 
 Commands carry the moment the part reaches the diverter rather than meaning "now": the bus adds from a few to a
 few hundred milliseconds (verdict bus latency p99 105 ms in `evaluate` on the shared 2-core box) while the paddle's
-window is +-40 mm, 57 ms at 0.7 m/s. The controller sends each command `controller.actuation_lead_s` early and the
-line side holds it until due. A command that arrives after its due time is not struck (it would push off whichever
+window is +-40 mm, 57 ms at 0.7 m/s. The controller sends each command `controller.actuation_lead_s` early (at least
+TRANSPORT_LEAD_S on this route) and the line side holds it until due. A command that arrives after its due time is not struck (it would push off whichever
 part is at the diverter by then): it is counted and logged, like the controller's own deadline misses.
 
 The topic, edgesight/<site>/inspection/<line>/diverter/command, is one level deeper than event topics, so the
@@ -26,9 +26,24 @@ from edgesight.core.bus.connection import stay_connected
 from edgesight.core.events import TOPIC_ROOT, Id
 
 from .actuator import DiverterActuator
+from .config import InspectionConfig
 from .verdict_publisher import APP
 
 log = logging.getLogger(__name__)
+
+# The least lead a command over the broker needs: verdict bus latency p99 was 105-157 ms in `evaluate` on the shared
+# 2-core box (README, inspection section). A line config asking for less gets this much on the MQTT route.
+TRANSPORT_LEAD_S = 0.25
+
+
+def with_transport_lead(config: InspectionConfig) -> InspectionConfig:
+    """`config` with `controller.actuation_lead_s` at least TRANSPORT_LEAD_S (the MQTT route's own need)."""
+    if config.controller.actuation_lead_s >= TRANSPORT_LEAD_S:
+        return config
+    log.info("diverter commands over MQTT leave %.2f s ahead of their due time (the config asks %.2f s)",
+             TRANSPORT_LEAD_S, config.controller.actuation_lead_s)
+    controller = config.controller.model_copy(update={"actuation_lead_s": TRANSPORT_LEAD_S})
+    return config.model_copy(update={"controller": controller})
 
 
 class DiverterCommand(BaseModel):

@@ -22,7 +22,7 @@ from edgesight.core.telemetry import TelemetryRecorder
 
 from .config import InspectionConfig
 from .controller_service import ControllerService
-from .diverter_link import DiverterCommandListener, MqttDiverterActuator
+from .diverter_link import DiverterCommandListener, MqttDiverterActuator, with_transport_lead
 from .part_tracker import PartTracker
 from .sim.clock import LineClock
 from .sim.conveyor import MAX_PART_EXTENT_MM, ConveyorSimulator, LineSpec
@@ -58,6 +58,8 @@ async def run_simulated_line(config: InspectionConfig, line: LineSpec, detector:
     diverter a third on the "mqtt" route). `diverter_route`: the controller calls the simulator's paddle itself
     ("direct"), or sends diverter commands over the broker to a listener that drives the paddle ("mqtt"), as a
     controller running apart from the line does."""
+    if diverter_route == "mqtt":
+        config = with_transport_lead(config)
     simulator = ConveyorSimulator(line)
     camera = ConveyorCamera(simulator, config.camera.width, config.camera.height, config.camera.px_per_mm, seed=seed)
     # Shutter 0 fires two seconds from now: the controller and the publisher connect first.
