@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from collections.abc import Coroutine
+from typing import Any, Callable, Literal
 
 from edgesight.core.bus.config import BusConfig
 from edgesight.core.bus.publisher import EventPublisher
@@ -81,8 +82,8 @@ async def run_simulated_line(config: InspectionConfig, line: LineSpec, detector:
     return LineRun(simulator, diverter, service, *run, listener)
 
 
-async def _start(stack: contextlib.AsyncExitStack, service, ready: asyncio.Event) -> None:
-    """Run `service` (a coroutine) until `stack` closes; return once `ready` is set, raising its start-up failure."""
+async def _start(stack: contextlib.AsyncExitStack, service: Coroutine[Any, Any, None], ready: asyncio.Event) -> None:
+    """Run `service` until `stack` closes; return once `ready` is set, raising its start-up failure."""
     task = asyncio.create_task(service)
     stack.push_async_callback(_cancel, task)
     await asyncio.wait([task, asyncio.create_task(ready.wait())], return_when=asyncio.FIRST_COMPLETED)
