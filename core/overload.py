@@ -6,8 +6,9 @@ call: first fewer frames per model call (a camera's newest frame waits for a sho
 slots keep dropping stale frames), then a smaller model input where the pipeline has one (a copy of the model
 at 320x320 does a quarter of 640x640's work; small, far objects are the first to go), then inferring only every
 k-th frame of each live camera (frames skipped before preprocessing, so their decode is the only work spent on
-them). It relaxes step by step, in reverse order, once the p99 is well under the budget. Every step is recorded
-with the p99 that caused it.
+them). It relaxes step by step, in reverse order, once the p99 has been well under the budget for several windows
+in a row: relaxing after one calm window made it swing between two settings, the lighter one calm and the
+heavier one over budget. Every step is recorded with the p99 that caused it.
 """
 from __future__ import annotations
 
@@ -34,14 +35,15 @@ class LatencyGovernor:
     `input_sides` it offered: the model's own first, then smaller ones) and `stride`."""
 
     def __init__(self, budget_s: float, batch_size: int, *, input_sides: Sequence[int] = (), window: int = 30,
-                 relax_below: float = 0.5, max_stride: int = 8) -> None:
+                 relax_below: float = 0.5, relax_windows: int = 3, max_stride: int = 8) -> None:
         if budget_s <= 0:
             raise ValueError(f"latency budget must be > 0 s, got {budget_s}")
         self.budget_s = budget_s
         self.max_batch, self.max_stride = batch_size, max_stride
         self.input_sides = list(input_sides)
         self.batch, self.stride, self.input_index = batch_size, 1, 0
-        self.relax_below = relax_below
+        self.relax_below, self.relax_windows = relax_below, relax_windows
+        self._calm_windows = 0  # full windows in a row with the p99 under relax_below * budget
         self.steps: list[OverloadStep] = []
         self._window: deque[float] = deque(maxlen=window)
         self._lock = threading.Lock()
@@ -56,9 +58,16 @@ class LatencyGovernor:
                 return
             p99 = float(np.percentile(self._window, 99))
             if p99 > self.budget_s:
+                self._calm_windows = 0
                 self._tighten(p99, now)
             elif p99 < self.relax_below * self.budget_s:
-                self._relax(p99, now)
+                self._calm_windows += 1
+                self._window.clear()  # the next calm window is made of new frames
+                if self._calm_windows >= self.relax_windows:
+                    self._calm_windows = 0
+                    self._relax(p99, now)
+            else:  # within the budget but not well under it: the calm run is broken
+                self._calm_windows = 0
 
     def _tighten(self, p99: float, now: float) -> None:
         if self.batch > 1:

@@ -19,10 +19,23 @@ def test_governor_shrinks_calls_first_then_skips_frames_then_relaxes_in_reverse(
     for i in range(20):
         governor.observe(0.3, now=i * 0.1)
     assert [(s.batch, s.stride) for s in governor.steps] == [(2, 1), (1, 1), (1, 2), (1, 4)]
-    for i in range(20, 40):
+    for i in range(20, 80):  # relaxing takes 3 calm windows (of 5 frames) per step
         governor.observe(0.01, now=i * 0.1)
     assert [(s.batch, s.stride) for s in governor.steps[4:]] == [(1, 2), (1, 1), (2, 1), (4, 1)]
     assert governor.steps[0].p99_ms == 300.0 and "over budget" in governor.steps[0].reason
+
+
+def test_governor_relaxes_only_after_calm_windows_in_a_row():
+    governor = LatencyGovernor(0.1, batch_size=2, window=5)
+    for i in range(5):
+        governor.observe(0.3, now=i * 0.1)
+    assert governor.batch == 1
+    for latency in [0.01] * 10 + [0.07] * 5 + [0.01] * 10:  # two calm windows, one that is not, two calm again
+        governor.observe(latency, now=1.0)
+    assert governor.batch == 1 and len(governor.steps) == 1
+    for _ in range(5):
+        governor.observe(0.01, now=2.0)
+    assert governor.batch == 2
 
 
 def test_governor_tries_a_smaller_input_before_skipping_frames():
@@ -31,7 +44,7 @@ def test_governor_tries_a_smaller_input_before_skipping_frames():
         governor.observe(0.3, now=i * 0.1)
     assert [(s.batch, s.input_side, s.stride) for s in governor.steps] == [
         (1, 640, 1), (1, 480, 1), (1, 320, 1), (1, 320, 2), (1, 320, 4)]
-    for i in range(25, 50):
+    for i in range(25, 100):
         governor.observe(0.01, now=i * 0.1)
     assert [(s.batch, s.input_side, s.stride) for s in governor.steps[5:]] == [
         (1, 320, 2), (1, 320, 1), (1, 480, 1), (1, 640, 1), (2, 640, 1)]
