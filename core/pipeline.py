@@ -207,8 +207,9 @@ class Pipeline:
         # The model at its own input, then at the smaller square inputs the governor may fall back to.
         self.detectors = [detector, *(detector.at_input_size(side) for side in sorted(overload_inputs, reverse=True)
                                       if latency_budget is not None)]
-        self.governor = LatencyGovernor(latency_budget, batch_size, input_sides=[d.input_hw[0] for d in self.detectors]
-                                        ) if latency_budget is not None else None
+        sides = [d.input_hw[0] for d in self.detectors]
+        self.governor = (LatencyGovernor(latency_budget, batch_size, input_sides=sides)
+                         if latency_budget is not None else None)
         # Per camera: the detections a still frame keeps. Written by the emit thread; the inference thread reads
         # their boxes to choose crops that cut no held object (a batch or two old at most, which for the still
         # objects that matter there is the same).
