@@ -150,9 +150,11 @@ class _GroupCommit:
     async def _turns(self) -> None:
         while self._items or self._marks:
             if not self._hurry.is_set():
+                # wait_for, not asyncio.timeout: on Python 3.11 a timeout that expires just as the wait ends leaves
+                # a cancellation pending on this task, which then died at its next await with the queued items
+                # and their callers' future stranded (a publisher hung in put() until something else wrote).
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._mark_linger_s):
-                        await self._hurry.wait()
+                    await asyncio.wait_for(self._hurry.wait(), self._mark_linger_s)
             # A turn of the event loop first: callers that are ready now join this transaction instead of
             # each paying for their own.
             await asyncio.sleep(0)
