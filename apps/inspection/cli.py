@@ -19,6 +19,12 @@ app = typer.Typer(help="Defect inspection on a conveyor: one verdict per part, a
 DEFAULT_CONFIG = Path(__file__).parent / "lines" / "sim.yaml"
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="line config YAML")]
 
+# The simulated line's options, shared by the commands that run it (each keeps its own default).
+PartRate = Annotated[float, typer.Option(help="parts entering per second")]
+RecordingSeconds = Annotated[float, typer.Option(help="length of the recording")]
+CameraFps = Annotated[float, typer.Option(help="camera frame rate")]
+DefectShare = Annotated[float, typer.Option(help="fraction of defective parts")]
+
 
 def _fail(message: str) -> typer.Exit:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
@@ -44,11 +50,11 @@ def _model(model: Optional[Path]) -> Path:
 @app.command()
 def render(
     out: Annotated[Path, typer.Option("--out", "-o", help="folder for video.mp4, frames.jsonl, parts.json")],
-    rate: Annotated[float, typer.Option(help="parts entering per second")] = 4.0,
+    rate: PartRate = 4.0,
     speed: Annotated[float, typer.Option(help="belt speed, m/s")] = 0.8,
-    seconds: Annotated[float, typer.Option(help="length of the recording")] = 10.0,
-    fps: Annotated[float, typer.Option(help="camera frame rate")] = 15.0,
-    defect_share: Annotated[float, typer.Option(help="fraction of defective parts")] = 0.1,
+    seconds: RecordingSeconds = 10.0,
+    fps: CameraFps = 15.0,
+    defect_share: DefectShare = 0.1,
     seed: Annotated[int, typer.Option(help="line seed (parts, defects, belt, lighting)")] = 0,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
@@ -171,13 +177,13 @@ def controller(
 
 @app.command()
 def evaluate(
-    rate: Annotated[float, typer.Option(help="parts entering per second")] = 4.0,
+    rate: PartRate = 4.0,
     seconds: Annotated[float, typer.Option(help="length of the run")] = 60.0,
     speed: Annotated[Optional[float], typer.Option(help="belt speed, m/s (default: the config's)")] = None,
     fps: Annotated[float, typer.Option(help="camera frame rate (the simulated camera renders on the same CPU as "
                                           "the detector: frames beyond what inference keeps up with only steal it "
                                           "time)")] = 8.0,
-    defect_share: Annotated[float, typer.Option(help="fraction of defective parts")] = 0.1,
+    defect_share: DefectShare = 0.1,
     seed: Annotated[int, typer.Option(help="line seed")] = 0,
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX defect model")] = None,
     broker: Annotated[Optional[str], typer.Option(help="mqtt://host:port (default: a private Mosquitto)")] = None,
@@ -224,10 +230,10 @@ def evaluate(
 @app.command("record-detections")
 def record_detections_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="recording file (.npz)")],
-    rate: Annotated[float, typer.Option(help="parts entering per second")] = 4.0,
-    seconds: Annotated[float, typer.Option(help="length of the recording")] = 100.0,
-    fps: Annotated[float, typer.Option(help="camera frame rate")] = 8.0,
-    defect_share: Annotated[float, typer.Option(help="fraction of defective parts")] = 0.1,
+    rate: PartRate = 4.0,
+    seconds: RecordingSeconds = 100.0,
+    fps: CameraFps = 8.0,
+    defect_share: DefectShare = 0.1,
     seed: Annotated[int, typer.Option(help="line seed")] = 0,
     floor: Annotated[float, typer.Option(help="detector confidence floor kept in the recording")] = 0.02,
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX defect model")] = None,
