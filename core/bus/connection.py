@@ -119,14 +119,20 @@ async def check_tls(config: BusConfig) -> None:
     """Raise `BrokerRefused` if the broker rejects our TLS set-up. Needed because with TLS 1.3 the broker
     rejects a missing or unknown client certificate only after the handshake, which paho logs and aiomqtt
     reports as a CONNACK timeout. We send DISCONNECT as the first packet: a broker that accepted the
-    certificate closes the connection at once, one that did not sends a TLS alert."""
-    context = tls_context(config)
-    if context is None:
+    certificate closes the connection at once, one that did not sends a TLS alert. When our DISCONNECT
+    crosses the alert, the broker answers with a reset that discards the alert; a second probe that sends
+    nothing then waits briefly for the alert alone."""
+    if tls_context(config) is None:
         return
+    if await _tls_probe(config, send_disconnect=True) == "reset":
+        await _tls_probe(config, send_disconnect=False)
+
+
+async def _tls_probe(config: BusConfig, send_disconnect: bool) -> str:
     where = broker_label(config)
     try:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(config.host, config.port, ssl=context, server_hostname=config.host),
+            asyncio.open_connection(config.host, config.port, ssl=tls_context(config), server_hostname=config.host),
             config.publish_timeout_s,
         )
     except ssl.SSLCertVerificationError as exc:
@@ -137,15 +143,19 @@ async def check_tls(config: BusConfig) -> None:
     except (OSError, TimeoutError) as exc:
         raise aiomqtt.MqttError(str(exc) or type(exc).__name__) from None
     try:
-        writer.write(b"\xe0\x00")
-        await asyncio.wait_for(reader.read(1), config.publish_timeout_s)
+        if send_disconnect:
+            writer.write(b"\xe0\x00")
+        await asyncio.wait_for(reader.read(1), config.publish_timeout_s if send_disconnect else 1.0)
     except ssl.SSLError as exc:
         raise BrokerRefused(f"{where} rejected our TLS client certificate ({exc.reason or exc}); "
                             "set bus.tls.cert_file/key_file to a certificate the broker's CA signed") from None
+    except ConnectionResetError:
+        return "reset"
     except (OSError, TimeoutError):
         pass  # not a TLS verdict; the MQTT connection that follows reports real trouble
     finally:
         writer.close()
+    return "clean"
 
 
 async def run_session_tasks(*coros: Awaitable[object], until: str = asyncio.FIRST_EXCEPTION) -> None:
