@@ -46,7 +46,8 @@ RECIPES = {
     # Defects are small: the camera is zoomed so a part fills a quarter of the frame, and training runs long.
     # YOLO11n on 5000 images for 18 min beat YOLOv8n on 3000 for 150 epochs: held-out mAP50 0.940 against 0.901.
     "inspection": AppRecipe("edgesight.apps.inspection.sim.dataset", "inspection_defects", imgsz=640, epochs=150,
-                            hours=0.3, architecture="yolo11n.yaml", train_images=5000, val_images=300, test_images=300, dataset_args=("--px-per-mm", "2.4"),
+                            hours=0.3, architecture="yolo11n.yaml", train_images=5000, val_images=300, test_images=300,
+                            dataset_args=("--px-per-mm", "2.4"),
                             held_out="test split rendered with seed 1 (train 0), camera at 2.4 px/mm"),
     # Real steel-surface images (NEU-DET): no licence to redistribute, so this model is rebuilt locally, never shipped.
     "neu-det": AppRecipe(None, "neu_det_defects", imgsz=256, epochs=150, train_images=0, val_images=0,
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     data_yaml = build_dataset(recipe, args.out / "data", args.seed, args.workers, args.source)
     render_s = time.time() - t0
     summary = train_and_export(recipe, data_yaml, args.out, args.device, args.epochs or recipe.epochs,
-                               args.batch, args.loader_workers or min(args.workers, 8), args.hours or recipe.hours,
+                               args.batch, args.loader_workers or min(args.workers, 8), args.hours or (None if args.epochs else recipe.hours),
                                False if args.cache == "none" else args.cache)
     summary.update({"app": args.app, "render_seconds": round(render_s, 1), "train_images": recipe.train_images,
                     "rebuild": f"edgesight train {args.app}", "held_out": recipe.held_out})
