@@ -44,10 +44,10 @@ RECIPES = {
                          held_out="test split rendered with seed 2 from a camera pose never used in training: pole at "
                                   "(-11, -42) m, 13.5 m high, aimed at (1.5, -6), 62 deg horizontal field of view"),
     # Defects are small: the camera is zoomed so a part fills a quarter of the frame, and training runs long.
-    # YOLO11n on 5000 images for 18 min beat YOLOv8n on 3000 for 150 epochs: held-out mAP50 0.940 against 0.901.
+    # YOLO11n on 5000 images for 18 min (hours=0.3) scored held-out mAP50 0.940 against this recipe's 0.901, but
+    # is not shipped: input_size.py cannot yet copy a YOLO11 export at a smaller input (its attention block).
     "inspection": AppRecipe("edgesight.apps.inspection.sim.dataset", "inspection_defects", imgsz=640, epochs=150,
-                            hours=0.3, architecture="yolo11n.yaml", train_images=5000, val_images=300, test_images=300,
-                            dataset_args=("--px-per-mm", "2.4"),
+                            train_images=3000, val_images=300, test_images=300, dataset_args=("--px-per-mm", "2.4"),
                             held_out="test split rendered with seed 1 (train 0), camera at 2.4 px/mm"),
     # Real steel-surface images (NEU-DET): no licence to redistribute, so this model is rebuilt locally, never shipped.
     "neu-det": AppRecipe(None, "neu_det_defects", imgsz=256, epochs=150, train_images=0, val_images=0,
