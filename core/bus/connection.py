@@ -122,17 +122,18 @@ async def check_tls(config: BusConfig) -> None:
     certificate closes the connection at once, one that did not sends a TLS alert. When our DISCONNECT
     crosses the alert, the broker answers with a reset that discards the alert; a second probe that sends
     nothing then waits briefly for the alert alone."""
-    if tls_context(config) is None:
+    context = tls_context(config)
+    if context is None:
         return
-    if await _tls_probe(config, send_disconnect=True) == "reset":
-        await _tls_probe(config, send_disconnect=False)
+    if await _tls_probe(config, context, send_disconnect=True) == "reset":
+        await _tls_probe(config, context, send_disconnect=False)
 
 
-async def _tls_probe(config: BusConfig, send_disconnect: bool) -> str:
+async def _tls_probe(config: BusConfig, context: ssl.SSLContext, send_disconnect: bool) -> str:
     where = broker_label(config)
     try:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(config.host, config.port, ssl=tls_context(config), server_hostname=config.host),
+            asyncio.open_connection(config.host, config.port, ssl=context, server_hostname=config.host),
             config.publish_timeout_s,
         )
     except ssl.SSLCertVerificationError as exc:

@@ -31,7 +31,6 @@ A model trained on the NEU-DET real steel images is never shipped (those images 
 
 def section(summary: dict) -> str:
     rows = "\n".join(f"| {name} | {v['map50']:.3f} | {v['map50_95']:.3f} |" for name, v in summary["per_class"].items())
-    note = f"\n- Note: {summary['note']}." if summary.get("note") else ""
     return f"""
 ## `{summary['model']}` ({summary['app']})
 
@@ -39,7 +38,7 @@ def section(summary: dict) -> str:
   {summary['train_images']} rendered images ({summary['train_seconds']:.0f} s on {summary['device']}, rendering
   {summary['render_seconds']:.0f} s); ONNX {summary['onnx_bytes'] / 1e6:.1f} MB.
 - Held-out: {summary.get('held_out', 'test split rendered from another seed')}.
-- Held-out figures: **mAP50 {summary['map50']:.3f}, mAP50-95 {summary['map50_95']:.3f}**.{note}
+- Held-out figures: **mAP50 {summary['map50']:.3f}, mAP50-95 {summary['map50_95']:.3f}**.
 - Rebuild: `{summary['rebuild']}`
 
 | class | mAP50 | mAP50-95 |

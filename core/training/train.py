@@ -35,7 +35,6 @@ class AppRecipe:
     architecture: str = "yolov8n.yaml"  # trained from scratch: no pretrained weights can be downloaded here
     dataset_args: tuple[str, ...] = ()  # extra renderer options (camera scale, ...)
     held_out: str = "test split rendered from another seed"  # what makes the test split unseen, for models/README.md
-    hours: float | None = None  # a wall-clock training budget instead of `epochs` (Ultralytics fits the schedule)
 
 
 RECIPES = {
@@ -44,8 +43,8 @@ RECIPES = {
                          held_out="test split rendered with seed 2 from a camera pose never used in training: pole at "
                                   "(-11, -42) m, 13.5 m high, aimed at (1.5, -6), 62 deg horizontal field of view"),
     # Defects are small: the camera is zoomed so a part fills a quarter of the frame, and training runs long.
-    # YOLO11n on 5000 images for 18 min (hours=0.3) scored held-out mAP50 0.940 against this recipe's 0.901, but
-    # is not shipped: input_size.py cannot yet copy a YOLO11 export at a smaller input (its attention block).
+    # architecture="yolo11n.yaml" with --images 5000 --hours 0.3 (18 min) scored held-out mAP50 0.940 against this
+    # recipe's 0.901, but is not shipped: input_size.py cannot yet copy a YOLO11 export at a smaller input.
     "inspection": AppRecipe("edgesight.apps.inspection.sim.dataset", "inspection_defects", imgsz=640, epochs=150,
                             train_images=3000, val_images=300, test_images=300, dataset_args=("--px-per-mm", "2.4"),
                             held_out="test split rendered with seed 1 (train 0), camera at 2.4 px/mm"),
@@ -127,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     data_yaml = build_dataset(recipe, args.out / "data", args.seed, args.workers, args.source)
     render_s = time.time() - t0
     summary = train_and_export(recipe, data_yaml, args.out, args.device, args.epochs or recipe.epochs,
-                               args.batch, args.loader_workers or min(args.workers, 8), args.hours or (None if args.epochs else recipe.hours),
+                               args.batch, args.loader_workers or min(args.workers, 8), args.hours,
                                False if args.cache == "none" else args.cache)
     summary.update({"app": args.app, "render_seconds": round(render_s, 1), "train_images": recipe.train_images,
                     "rebuild": f"edgesight train {args.app}", "held_out": recipe.held_out})
