@@ -3,10 +3,11 @@ the model on fewer pixels (a 320x320 input is a quarter of a 640x640 one's convo
 
 The convolutions do not care about the input size; what a static export bakes in is the detect head's anchor
 grid: the anchor centres (1, 2, A), the stride of each anchor (1, A) and the anchor count A in the DFL's Reshape
-targets, A = sum over strides 8/16/32 of (H/s)*(W/s). The copy regenerates those for the new size. Every
-constant that mentions A must be one of them, and the anchor and stride tensors must equal the grid generated
-for the model's own size, so a graph laid out differently fails loudly instead of decoding boxes against the
-wrong anchors.
+targets, A = sum over strides 8/16/32 of (H/s)*(W/s). YOLO11 adds an attention block on the stride-32 map whose
+Reshape targets hold that map's height and width ([1, C, H/32, W/32]) or its cell count ([1, heads, C, H/32 *
+W/32]). The copy regenerates all of those for the new size. Every other constant that mentions A must be one of
+them, and the anchor and stride tensors must equal the grid generated for the model's own size, so a graph laid
+out differently fails loudly instead of decoding boxes against the wrong anchors.
 """
 from __future__ import annotations
 
@@ -33,9 +34,23 @@ def anchor_grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
             np.concatenate(strides)[None].astype(np.float32))
 
 
-def _constants(graph: onnx.GraphProto) -> list[onnx.TensorProto]:
-    return [*graph.initializer, *(a.t for n in graph.node if n.op_type == "Constant" for a in n.attribute
-                                  if a.name == "value")]
+def _constants(graph: onnx.GraphProto) -> list[tuple[str, onnx.TensorProto]]:
+    """(name the graph uses, tensor) of every initializer and Constant node."""
+    return [*((t.name, t) for t in graph.initializer),
+            *((n.output[0], a.t) for n in graph.node if n.op_type == "Constant" for a in n.attribute
+              if a.name == "value")]
+
+
+def _grid_shape(value: np.ndarray, old_hw: tuple[int, int], new_hw: tuple[int, int]) -> np.ndarray:
+    """A Reshape target with a feature map's size moved to the new input: a trailing [H/s, W/s] pair or a trailing
+    cell count (H/s)*(W/s), for the first stride that matches."""
+    for s in STRIDES:
+        (oh, ow), (nh, nw) = (old_hw[0] // s, old_hw[1] // s), (new_hw[0] // s, new_hw[1] // s)
+        if value.size >= 2 and value[-2:].tolist() == [oh, ow]:
+            return np.concatenate([value[:-2], [nh, nw]])
+        if value.size >= 1 and value[-1] == oh * ow:
+            return np.concatenate([value[:-1], [nh * nw]])
+    return value
 
 
 def _rewrite(proto: onnx.ModelProto, old_hw: tuple[int, int], new_hw: tuple[int, int]) -> onnx.ModelProto:
@@ -44,9 +59,15 @@ def _rewrite(proto: onnx.ModelProto, old_hw: tuple[int, int], new_hw: tuple[int,
     old_points, old_strides = anchor_grid(*old_hw)
     new_points, new_strides = anchor_grid(*new_hw)
     old_a, new_a = old_points.shape[2], new_points.shape[2]
+    reshape_targets = {n.input[1] for n in proto.graph.node if n.op_type == "Reshape"}
     found = set()
-    for tensor in _constants(proto.graph):
+    for name, tensor in _constants(proto.graph):
         value = numpy_helper.to_array(tensor)
+        if name in reshape_targets and value.ndim == 1 and old_a not in value:  # e.g. YOLO11's [1, 128, 20, 20]
+            moved = _grid_shape(value, old_hw, new_hw)
+            if not np.array_equal(moved, value):
+                tensor.CopyFrom(numpy_helper.from_array(moved.astype(value.dtype), tensor.name))
+            continue
         if old_a not in value.shape and not (value.ndim == 1 and old_a in value):
             continue
         if value.shape == old_points.shape and np.array_equal(value, old_points):
