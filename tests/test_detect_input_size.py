@@ -74,16 +74,16 @@ def test_overloaded_pipeline_switches_to_the_smaller_input_before_skipping_frame
 
 
 def test_small_motion_crops_go_to_the_smaller_copy_of_the_model(tmp_path):
-    """A 1920x1080 road, still, then a 60x40 car moving in one corner: the moving frames are detected on 320x320
-    crops by the 320 copy, one model call each, and the detections come back in frame pixels."""
-    rng = np.random.default_rng(0)
+    """The demo junction at 1920x1080, still, then a car (cut from the same frame) crossing the grass in one corner:
+    the moving frames are detected on 320x320 crops by the 320 copy, one model call each."""
+    junction = cv2.resize(demo_frame(), (1920, 1080))
+    car = junction[331:402, 463:545].copy()  # the white car waiting on the far approach
     clip = tmp_path / "corner.avi"
     writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (1920, 1080))
-    road = np.clip(120 + rng.normal(0, 3, (1080, 1920, 3)), 0, 255).astype(np.uint8)
     for i in range(8):
-        image = road.copy()
+        image = junction.copy()
         if i >= 4:
-            cv2.rectangle(image, (1500 + 30 * i, 900), (1560 + 30 * i, 940), (30, 30, 30), -1)
+            image[900:971, 60 + 30 * i:142 + 30 * i] = car
         writer.write(image)
     writer.release()
     pipeline = Pipeline([open_source(str(clip), source_id="cam", pace=False)], Detector(TRAFFIC), track=False,

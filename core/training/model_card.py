@@ -31,10 +31,11 @@ A model trained on the NEU-DET real steel images is never shipped (those images 
 
 def section(summary: dict) -> str:
     rows = "\n".join(f"| {name} | {v['map50']:.3f} | {v['map50_95']:.3f} |" for name, v in summary["per_class"].items())
+    budget = f" ({summary['hours'] * 60:.0f}-minute training budget)" if summary.get("hours") else ""
     return f"""
 ## `{summary['model']}` ({summary['app']})
 
-- Architecture: {summary['architecture']}, input {summary['imgsz']}x{summary['imgsz']}, {summary['epochs']} epochs on
+- Architecture: {summary['architecture']}, input {summary['imgsz']}x{summary['imgsz']}, {summary['epochs']} epochs{budget} on
   {summary['train_images']} rendered images ({summary['train_seconds']:.0f} s on {summary['device']}, rendering
   {summary['render_seconds']:.0f} s); ONNX {summary['onnx_bytes'] / 1e6:.1f} MB.
 - Held-out: {summary.get('held_out', 'test split rendered from another seed')}.

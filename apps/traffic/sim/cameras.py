@@ -11,7 +11,7 @@ import numpy as np
 from .camera import PoleCamera
 from .render_layout import ARM_DIRECTIONS, IntersectionLayout
 
-APPROACH_HEIGHT_M = 12.0  # the top of the training poles' range (6-12 m)
+APPROACH_HEIGHT_M = 12.0  # within the training poles' range (5-16 m)
 APPROACH_HFOV_DEG = 60.0
 APPROACH_AIM_M = 35.0  # from the junction centre along the arm: keeps the stop line just inside the bottom edge
 APPROACH_POLE_SET_BACK_M = 4.0  # beyond the kerb line of the entry lanes
