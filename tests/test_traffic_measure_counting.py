@@ -67,6 +67,19 @@ def test_lost_id_in_stop_and_go_at_the_line_is_one_vehicle():
     assert len(crossings) == 1
 
 
+def test_a_vehicle_appearing_where_another_left_the_view_is_a_new_vehicle():
+    """An approach camera: an entering car drives out at the bottom edge (counted "in"); a leaving car appears at
+    the bottom edge 3 m beside it a moment later and drives away over the same line: it counts "out"."""
+    identity = TrackIdentity(GROUND, NAMES, image_size=(100, 100))
+    counter = LineCounter("l", start=(0, 50), end=(100, 50), in_towards=(50, 90))
+    entering = [frame((1, 30, y)) for y in (20, 35, 50, 62, 75, 90, 100)]
+    leaving = [frame((2, 60, y)) for y in (100, 88, 75, 62, 50, 38, 25)]
+    crossings = []
+    for k, det in enumerate(entering + [frame()] + leaving):
+        crossings += counter.update(identity.update(det, k / 10), k / 10)
+    assert [c.direction for c in crossings] == ["in", "out"]
+
+
 def test_lost_id_right_after_counting_does_not_count_again():
     frames = southbound(1, [280, 292, 304, 306, 307]) + [frame()] * 5 + southbound(5, [299, 298, 305, 312, 325])
     crossings = run(LineCounter("l", **LINE), frames)

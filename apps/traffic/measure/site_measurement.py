@@ -63,7 +63,7 @@ class SiteMeasurement:
     def __init__(self, config: SiteConfig, class_names: Sequence[str]) -> None:
         self.config = config
         ground = GroundPlane(config.ground_plane)
-        self.identity = TrackIdentity(ground, class_names)
+        self.identity = TrackIdentity(ground, class_names, config.image_size)
         self.speed = SpeedEstimator(ground, window_s=config.speed_window_s)
         lanes = LaneMap({lane.name: lane.polygon for lane in config.lanes})
         self.counters = [LineCounter(line.name, line.start, line.end, line.in_towards, lanes)

@@ -3,8 +3,11 @@
 A tracker loses a vehicle that stands still at a stop line behind a bus, or flickers out for a few frames,
 and then starts a new id for it. Counting by raw tracker ids would then count it twice or never. Here a new
 id that appears where a recently lost one was heading or stood (within `max_distance_m` of its predicted or
-last road position, within `max_gap_s`) takes over the old identity, so every later step sees one vehicle. The class
-is the majority vote over the identity's history, so a car misread as a truck for a frame stays a car.
+last road position, within `max_gap_s`) takes over the old identity, so every later step sees one vehicle. A
+vehicle last seen touching the frame's border has left the view rather than been lost, and is never taken over: on
+an approach camera, vehicles leaving the junction appear at the bottom edge right where entering ones disappear,
+and would otherwise inherit their identity (and its count). The class is the majority vote over the identity's
+history, so a car misread as a truck for a frame stays a car.
 """
 from __future__ import annotations
 
@@ -24,14 +27,17 @@ class _Identity:
     xy: np.ndarray
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
     votes: Counter = field(default_factory=Counter)
+    at_border: bool = False  # its last box touched the frame's edge
 
 
 class TrackIdentity:
     """`update(detections, timestamp)` -> detections with stable `tracker_id`, and `data["class_name"]`
     (majority class) and `data["ground_xy"]` (bottom-centre on the road, metres) filled in."""
 
-    def __init__(self, ground: GroundPlane, class_names: Sequence[str], max_gap_s: float = 3.0, max_distance_m: float = 4.0) -> None:
+    def __init__(self, ground: GroundPlane, class_names: Sequence[str], image_size: tuple[int, int] | None = None,
+                 max_gap_s: float = 3.0, max_distance_m: float = 4.0) -> None:
         self.ground = ground
+        self.image_size = image_size  # width, height; None: no box counts as touching the border
         self.class_names = list(class_names)
         self.max_gap_s = max_gap_s
         self.max_distance_m = max_distance_m
@@ -45,6 +51,7 @@ class TrackIdentity:
         out = detections[np.ones(len(detections), bool)]  # a copy the caller's detections do not share
         xy = self.ground.to_metres(detections.get_anchors_coordinates(sv.Position.BOTTOM_CENTER))
         names = self._names(detections)
+        at_border = self._at_border(detections.xyxy)
         stable = np.empty(len(detections), dtype=int)
         taken: set[int] = set()
         # Known raw ids first, so a lost identity is only offered to ids that are really new.
@@ -57,7 +64,7 @@ class TrackIdentity:
                 self._stable_of[raw] = sid
             taken.add(sid)
             stable[i] = sid
-            self._observe(sid, xy[i], names[i], timestamp)
+            self._observe(sid, xy[i], names[i], timestamp, bool(at_border[i]))
         self._forget(timestamp)
         out.tracker_id = stable
         out.data["ground_xy"] = xy
@@ -76,7 +83,7 @@ class TrackIdentity:
         best, best_d = None, self.max_distance_m
         for sid, ident in self._identities.items():
             gap = t - ident.last_t
-            if sid in taken or gap <= 0 or gap > self.max_gap_s:
+            if sid in taken or ident.at_border or gap <= 0 or gap > self.max_gap_s:
                 continue
             # Where it was heading, or where it stood: a vehicle braking to a stop is lost while its smoothed
             # velocity still says it is moving.
@@ -88,11 +95,18 @@ class TrackIdentity:
         self._next_id += 1
         return self._next_id - 1
 
-    def _observe(self, sid: int, xy: np.ndarray, name: str, t: float) -> None:
+    def _at_border(self, xyxy: np.ndarray, margin_px: float = 2.0) -> np.ndarray:
+        if self.image_size is None:
+            return np.zeros(len(xyxy), bool)
+        w, h = self.image_size
+        return (xyxy[:, :2] <= margin_px).any(axis=1) | (xyxy[:, 2] >= w - margin_px) | (xyxy[:, 3] >= h - margin_px)
+
+    def _observe(self, sid: int, xy: np.ndarray, name: str, t: float, at_border: bool) -> None:
         ident = self._identities.get(sid)
         if ident is None:
-            self._identities[sid] = _Identity(t, xy.copy(), votes=Counter([name]))
+            self._identities[sid] = _Identity(t, xy.copy(), votes=Counter([name]), at_border=at_border)
             return
+        ident.at_border = at_border
         dt = t - ident.last_t
         if dt > 0:
             # Smoothed so that box jitter of a standing vehicle does not predict it drifting away.
