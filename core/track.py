@@ -8,6 +8,7 @@ from __future__ import annotations
 import supervision as sv
 from pydantic import BaseModel, ConfigDict, Field
 from trackers import ByteTrackTracker
+from trackers.utils.iou import BIoU
 
 
 class TrackerConfig(BaseModel):
@@ -19,6 +20,9 @@ class TrackerConfig(BaseModel):
     high_confidence: float = Field(0.6, ge=0, le=1, description="first-stage association threshold")
     minimum_iou: float = Field(0.1, ge=0, le=1, description="lowest IoU that still matches a track")
     confirm_frames: int = Field(2, ge=1, description="frames in a row before a track gets an id")
+    iou_buffer: float = Field(0.0, ge=0, description="grow each box by this share of its size on every side "
+                              "before matching (buffered IoU): a small, fast object at a low frame rate moves "
+                              "more than its own size between frames, and plain IoU never matches it")
 
 
 class ObjectTracker:
@@ -33,6 +37,7 @@ class ObjectTracker:
             minimum_consecutive_frames=self.config.confirm_frames,
             minimum_iou_threshold=self.config.minimum_iou,
             high_conf_det_threshold=self.config.high_confidence,
+            iou=BIoU(self.config.iou_buffer),
         )
 
     def update(self, detections: sv.Detections) -> sv.Detections:

@@ -56,3 +56,25 @@ def test_one_track_id_per_vehicle():
     switches = sum(len(c) - 1 for c in followed.values())
     assert np.mean(purity) >= 0.95, (purity, switches)
     assert switches <= len(followed) // 4, switches
+
+
+def test_a_small_box_moving_more_than_its_size_a_frame_is_tracked_only_with_a_buffer():
+    """A 30x45 px vehicle near a 5 fps camera moves 25 px across and 20 px up a frame: consecutive boxes overlap by
+    IoU 0.05, under ByteTrack's 0.1, so plain IoU never confirms a track; buffered IoU (TrackerConfig.iou_buffer)
+    does."""
+    import supervision as sv
+
+    from edgesight.core.track import ObjectTracker, TrackerConfig
+
+    def ids(config):
+        tracker = ObjectTracker(config, fps=5.0)
+        found = set()
+        for k in range(8):
+            x, y = 500 - 25 * k, 300 - 20 * k
+            det = sv.Detections(xyxy=np.array([[x, y, x + 30, y + 45]], float), confidence=np.array([0.9]),
+                                class_id=np.array([3]))
+            found |= set(tracker.update(det).tracker_id.tolist())
+        return found
+
+    assert ids(TrackerConfig()) == set()
+    assert len(ids(TrackerConfig(iou_buffer=0.3))) == 1
