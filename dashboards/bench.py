@@ -2,12 +2,13 @@
 the `dashboard` command of the bench app).
 
 It fills a store with the synthetic site (dashboards/synthetic_site.py: every event kind, from the real schemas)
-through EventStore.write, as the ingest job writes, until it holds `--events` events ending now; a store that
-already holds them is reused. Then each page runs under Streamlit's AppTest (the whole page script: queries,
-percentiles, chart specs; not the browser's drawing) over the newest `--window` of the store: once cold, then
-`--repeat` more times. SQL time is the time spent in database calls during the page run; CPU time is what this
-process spent (SQLite runs in it; a PostgreSQL server's share is not counted), which a busy machine does not
-inflate the way it inflates wall-clock time.
+through EventStore.write, as the ingest job writes (raw rows and the latency roll-up), until it holds `--events`
+events ending now; a store that already holds them is reused (one filled before the roll-up existed gets it from
+its raw samples when it is migrated on opening). Then each page runs under Streamlit's AppTest (the whole page
+script: queries, percentiles, chart specs; not the browser's drawing) over the newest `--window` of the store: once
+cold, then `--repeat` more times. SQL time is the time spent in database calls during the page run; CPU time is
+what this process spent (SQLite runs in it; a PostgreSQL server's share is not counted), which a busy machine does
+not inflate the way it inflates wall-clock time.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from edgesight.core.store.config import StoreConfig
 from edgesight.core.store.event_store import EventStore
-from edgesight.core.store.models import EventRow, LatencySampleRow
+from edgesight.core.store.models import EventRow, LatencyRollupRow, LatencySampleRow
 
 from .dashboard_config import STORE_URL_ENV
 from .page_list import PAGES
@@ -144,7 +145,8 @@ def store_size(url: str) -> dict[str, int]:
     try:
         with store.engine.connect() as conn:
             samples = conn.execute(select(func.count()).select_from(LatencySampleRow)).scalar_one()
-        return {"events": store.count(), "latency_samples": samples}
+            rollup_rows = conn.execute(select(func.count()).select_from(LatencyRollupRow)).scalar_one()
+        return {"events": store.count(), "latency_samples": samples, "latency_rollup_rows": rollup_rows}
     finally:
         store.close()
 
@@ -168,7 +170,8 @@ def bench_dashboard(
     typer.echo(f"store {shown_url}: filling to {events:,} events if needed", err=True)
     _, fill_s = fill_store(db, events)
     size = store_size(db)
-    typer.echo(f"store holds {size['events']:,} events, {size['latency_samples']:,} latency samples"
+    typer.echo(f"store holds {size['events']:,} events, {size['latency_samples']:,} latency samples, "
+               f"{size['latency_rollup_rows']:,} latency roll-up rows"
                + (f" (written in {fill_s:.0f} s)" if fill_s else ""), err=True)
     timings = time_pages(db, PRESETS[window], repeat)
     if as_json:

@@ -4,10 +4,11 @@ A query groups samples into bins in SQL (`latency_bin`) and returns only (bin, c
 off the cumulative counts here. One scan of the window serves every percentile, per-stage table, time series and
 histogram, and what crosses the wire is bounded by the number of bins, not of samples.
 
-Bins are about 2 % of their value wide, in steps of 1-2-5 per decade (20 us wide from 1 ms, 50 us from 2 ms,
-100 us from 5 ms, 200 us from 10 ms, ...), and 2 us wide below 0.2 ms. A percentile is the midpoint of the bin
-that holds the nearest-rank sample (rank ceil(p/100 * n)), so it is within half a bin of the exact value: 1.25 %
-of it at most above 0.2 ms, 1 us below.
+The bins are the store's (core/store/latency_bins.py), so counts the store rolled up at ingest (latency_rollup)
+and counts binned here from raw samples add up to the same histogram. Bins are about 2 % of their value wide, in
+steps of 1-2-5 per decade, and 2 us wide below 0.2 ms. A percentile is the midpoint of the bin that holds the
+nearest-rank sample (rank ceil(p/100 * n)), so it is within half a bin of the exact value: 1.25 % of it at most
+above 0.2 ms, 1 us below.
 """
 from __future__ import annotations
 
@@ -19,18 +20,12 @@ import pandas as pd
 from sqlalchemy import case
 from sqlalchemy.sql.elements import ColumnElement
 
+from edgesight.core.store.latency_bins import RANGES, UNITS_PER_MS
+
 from .portable_sql import PortableSql
 
 PERCENTILES = (50, 90, 95, 99)
-UNITS_PER_MS = 1000  # a bin id is the bin's lower edge in microseconds
 BIN_UNIT_MS = 1.0 / UNITS_PER_MS
-# (upper end of a range in ms, bin width there in microseconds), increasing; every range starts on a multiple of
-# its width, and the last range is open.
-RANGES: tuple[tuple[float, int], ...] = (
-    (0.2, 2), (0.5, 5), (1.0, 10), (2.0, 20), (5.0, 50), (10.0, 100), (20.0, 200), (50.0, 500), (100.0, 1000),
-    (200.0, 2000), (500.0, 5000), (1000.0, 10_000), (2000.0, 20_000), (5000.0, 50_000), (10_000.0, 100_000),
-    (float("inf"), 200_000),
-)
 
 
 def latency_bin(ms: ColumnElement[float], sql: PortableSql) -> ColumnElement[int]:

@@ -30,8 +30,9 @@ class PortableSql:
         return self.dialect == "postgresql"
 
     def floor_int(self, value: ColumnElement[float]) -> ColumnElement[int]:
-        """The integer at or below a non-negative value (PostgreSQL's CAST rounds; SQLite's truncates)."""
-        return cast(func.floor(value), Integer) if self.postgres else cast(value, Integer)
+        """The 64-bit integer at or below a non-negative value (PostgreSQL's CAST rounds; SQLite's truncates).
+        64-bit on PostgreSQL too: a latency bin id in microseconds passes 2**31 at 36 minutes."""
+        return cast(func.floor(value), BigInteger) if self.postgres else cast(value, Integer)
 
     def epoch_s(self, column: ColumnElement[Any]) -> ColumnElement[int]:
         if self.postgres:

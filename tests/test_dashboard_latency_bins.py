@@ -39,7 +39,7 @@ def test_regrouped_keeps_every_sample_and_puts_the_tail_in_the_last_bar() -> Non
 
 
 @pytest.mark.parametrize("ms", [0.0, 0.004, 0.2, 0.3, 1.999, 9.999, 10.0, 10.06, 99.95, 101.52, 999.9, 1000.0,
-                                12345.6])
+                                12345.6, 3.6e6])
 def test_sql_bins_match_on_both_backends(ms: float, store_config: StoreConfig) -> None:
     store = EventStore.open(store_config, migrate=False)
     try:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..events import Defect, Envelope, EventBody, LatencyBatch, PartVerdict, SignalState, utc_now
 from .config import StoreConfig
+from .latency_rollup import RollupCounts, add_to_rollup
 from .models import EventRow, LatencySampleRow, PartRow, SignalStateRow, VerdictRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -131,7 +132,8 @@ class EventStore:
                                      "verdict": data.verdict, "capture_time": e.capture_time, "reason": data.reason})
                     if part["verdict_time"] is None or e.capture_time >= part["verdict_time"]:
                         part["verdict"], part["verdict_time"] = data.verdict, e.capture_time
-        for model, rows in ((LatencySampleRow, latency), (SignalStateRow, signals), (VerdictRow, verdicts)):
+        self._write_latency(conn, latency)
+        for model, rows in ((SignalStateRow, signals), (VerdictRow, verdicts)):
             for start in range(0, len(rows), CHUNK):
                 conn.execute(self._insert(model).values(rows[start:start + CHUNK]))
         if parts:
@@ -145,6 +147,26 @@ class EventStore:
                 },
             )
             conn.execute(stmt, list(parts.values()))
+
+    def _write_latency(self, conn: Any, samples: list[dict[str, Any]]) -> None:
+        """Raw samples, and the roll-up of exactly those rows the database inserted: a frame that a batch reports
+        twice is stored and counted once."""
+        unique: dict[tuple[str, int, str], dict[str, Any]] = {}
+        for sample in samples:
+            unique.setdefault((sample["event_id"], sample["frame_seq"], sample["stage"]), sample)
+        if not unique:
+            return
+        # One statement for many rows (SQLAlchemy pages it into multi-row VALUES with RETURNING): compiled once and
+        # cached, where a statement built per chunk costs more to compile than to run.
+        stmt = (
+            self._insert(LatencySampleRow)
+            .on_conflict_do_nothing(index_elements=["event_id", "frame_seq", "stage"])
+            .returning(LatencySampleRow.event_id, LatencySampleRow.frame_seq, LatencySampleRow.stage)
+        )
+        counts = RollupCounts()
+        for inserted in conn.execute(stmt, list(unique.values())):
+            counts.add(unique[tuple(inserted)])
+        add_to_rollup(conn, self._insert, counts)
 
     # ------------------------------------------------------------------------------------ reading
 

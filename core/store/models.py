@@ -79,6 +79,24 @@ class LatencySampleRow(Base):
     )
 
 
+class LatencyRollupRow(Base):
+    """How many samples of one camera's pipeline stage fell in one latency bin during one period (a minute, five
+    minutes, an hour): counted at ingest from the latency_samples rows stored (see latency_rollup)."""
+
+    __tablename__ = "latency_rollup"
+    # The key is nearly the whole row: SQLite keeps it once, as the table, instead of a table and an index.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    # Key order is the dashboard's access path: cameras, one period length, a range of period starts.
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period_s: Mapped[int] = mapped_column(Integer, primary_key=True)  # one of latency_rollup.ROLLUP_PERIODS_S
+    start_s: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # epoch seconds: buckets by integer division
+    stage: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bin: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # lower edge in us (core/store/latency_bins)
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    samples: Mapped[int] = mapped_column(BigInteger)
+
+
 class SignalStateRow(Base):
     __tablename__ = "signal_states"
 

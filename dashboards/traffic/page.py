@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from edgesight.dashboards.live_page import PageContext, live_page, no_data_yet
 from edgesight.dashboards.presentation import SIGNAL_COLOURS, chart_time, coloured, time_axis, time_tooltip
 from edgesight.dashboards.traffic.queries import (
-    controller_alarms, controllers, lane_counts, lane_series, signal_changes,
+    controller_alarms, controllers, lane_series, signal_changes,
 )
 from edgesight.dashboards.traffic.signal_timing import (
     colour_intervals, cycles_per_bucket, green_cycles, merge_groups_in_step,
@@ -47,10 +47,8 @@ def lanes(conn: Connection, ctx: PageContext) -> None:
     if series.empty:
         no_data_yet("no traffic_flow event in this window.")
         return
-    counts = lane_counts(conn, ctx.window, ctx.site)
     series["lane_id"] = series.camera + " / " + series.lane
-    counts["lane_id"] = counts.camera + " / " + counts.lane
-    st.dataframe(lane_summary(series, counts), hide_index=True, width="stretch", column_config={
+    st.dataframe(lane_summary(series), hide_index=True, width="stretch", column_config={
         "vehicles": st.column_config.NumberColumn("vehicles", format="%d"),
         "flow_veh_h": st.column_config.NumberColumn("flow veh/h", format="%.0f"),
         "occupancy": st.column_config.ProgressColumn("occupancy", format="percent", min_value=0.0, max_value=1.0),
@@ -70,8 +68,7 @@ def lanes(conn: Connection, ctx: PageContext) -> None:
             tooltip=[time_tooltip(), "lane_id:N", alt.Tooltip(f"{column}:Q", format=".2f")],
         ).properties(height=260), width="stretch")
     else:
-        per_lane = counts.groupby(["time", "lane_id"], as_index=False).vehicles.sum()
-        st.altair_chart(alt.Chart(per_lane).mark_bar().encode(
+        st.altair_chart(alt.Chart(series).mark_bar().encode(
             x=time_axis(ctx.window.seconds), y=alt.Y("vehicles:Q", title=f"vehicles / {ctx.window.bucket_s} s"),
             color=alt.Color("lane_id:N", title="lane"), tooltip=[time_tooltip(), "lane_id:N", "vehicles:Q"],
         ).properties(height=260), width="stretch")
@@ -79,13 +76,11 @@ def lanes(conn: Connection, ctx: PageContext) -> None:
                "flow intervals.")
 
 
-def lane_summary(series: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+def lane_summary(series: pd.DataFrame) -> pd.DataFrame:
     """Per lane over the window; bucket means weigh every bucket alike, which is how the charts read too."""
-    summary = series.groupby("lane_id").agg(flow_veh_h=("flow_veh_h", "mean"), occupancy=("occupancy", "mean"),
-                                            queue_m=("queue_m", "mean"), max_queue_m=("max_queue_m", "max"),
-                                            speed_kmh=("speed_kmh", "mean"))
-    summary.insert(0, "vehicles", counts.groupby("lane_id").vehicles.sum())
-    summary["vehicles"] = summary.vehicles.fillna(0)
+    summary = series.groupby("lane_id").agg(vehicles=("vehicles", "sum"), flow_veh_h=("flow_veh_h", "mean"),
+                                            occupancy=("occupancy", "mean"), queue_m=("queue_m", "mean"),
+                                            max_queue_m=("max_queue_m", "max"), speed_kmh=("speed_kmh", "mean"))
     return summary.reset_index().rename(columns={"lane_id": "lane"})
 
 

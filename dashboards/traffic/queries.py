@@ -21,39 +21,27 @@ def _flows(window: TimeWindow, site: str | None) -> list[ColumnElement[bool]]:
 
 
 def lane_series(conn: Connection, window: TimeWindow, site: str | None) -> pd.DataFrame:
-    """Per bucket, camera and lane: mean flow (veh/h), mean occupancy (0..1), mean and longest queue (m), mean
-    speed (km/h, over intervals in which a vehicle passed)."""
+    """Per bucket, camera and lane: vehicles counted, mean flow (veh/h), mean occupancy (0..1), mean and longest
+    queue (m), mean speed (km/h, over intervals in which a vehicle passed). One pass over the events: parsing
+    their JSON is most of the cost, so the counts come from the same pass as the measures."""
     sql = PortableSql.of(conn)
     lane = sql.json_elements(EventRow.payload, "data", "lanes", name="lane")
+    vehicle = sql.json_members(lane.c.value, "counts", name="vehicle")
+    lane_vehicles = select(func.coalesce(func.sum(cast(vehicle.c.value, Integer)), 0)).scalar_subquery()
     bucket = sql.bucket(EventRow.capture_time, window.bucket_s).label("bucket")
     name = sql.json_text(lane.c.value, "lane").label("lane")
     series = frame(conn, select(
         bucket, EventRow.source, name,
+        func.sum(lane_vehicles),
         func.avg(sql.json_float(lane.c.value, "flow_veh_h")),
         func.avg(sql.json_float(lane.c.value, "occupancy")),
         func.avg(sql.json_float(lane.c.value, "queue_length_m")),
         func.max(sql.json_float(lane.c.value, "queue_length_m")),
         func.avg(sql.json_float(lane.c.value, "mean_speed_kmh")),
     ).select_from(EventRow).join(lane, true()).where(*_flows(window, site)).group_by(bucket, EventRow.source, name),
-        ["bucket", "camera", "lane", "flow_veh_h", "occupancy", "queue_m", "max_queue_m", "speed_kmh"])
+        ["bucket", "camera", "lane", "vehicles", "flow_veh_h", "occupancy", "queue_m", "max_queue_m", "speed_kmh"])
     series["time"] = pd.to_datetime(series.bucket, unit="s")
     return series
-
-
-def lane_counts(conn: Connection, window: TimeWindow, site: str | None) -> pd.DataFrame:
-    """Vehicles counted per bucket, camera, lane and vehicle class."""
-    sql = PortableSql.of(conn)
-    lane = sql.json_elements(EventRow.payload, "data", "lanes", name="lane")
-    vehicle = sql.json_members(lane.c.value, "counts", name="vehicle")
-    bucket = sql.bucket(EventRow.capture_time, window.bucket_s).label("bucket")
-    name = sql.json_text(lane.c.value, "lane").label("lane")
-    vehicle_class = cast(vehicle.c.key, String).label("vehicle_class")
-    counts = frame(conn, select(bucket, EventRow.source, name, vehicle_class, func.sum(cast(vehicle.c.value, Integer)))
-                   .select_from(EventRow).join(lane, true()).join(vehicle, true())
-                   .where(*_flows(window, site)).group_by(bucket, EventRow.source, name, vehicle_class),
-                   ["bucket", "camera", "lane", "vehicle_class", "vehicles"])
-    counts["time"] = pd.to_datetime(counts.bucket, unit="s")
-    return counts
 
 
 def controllers(conn: Connection, window: TimeWindow, site: str | None) -> dict[str, datetime]:

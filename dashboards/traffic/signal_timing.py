@@ -20,15 +20,17 @@ def colour_intervals(changes: pd.DataFrame, start: datetime, end: datetime) -> p
     holds until the next."""
     rows: list[dict[str, object]] = []
     open_since: dict[str, tuple[str, datetime, str, str]] = {}
-    for state in changes.itertuples(index=False):
-        at = max(pd.Timestamp(state.time).to_pydatetime(), start)
-        for group, colour in state.groups.items():
+    # Plain columns, not itertuples: a day holds some 12,000 changes, and per-row pandas access cost half the time.
+    times = pd.to_datetime(changes.time, utc=True).dt.to_pydatetime()
+    for time, groups, phase, plan_id in zip(times, changes.groups, changes.phase, changes.plan_id, strict=True):
+        at = max(time, start)
+        for group, colour in groups.items():
             current = open_since.get(group)
             if current is not None and current[0] == colour:
                 continue
             if current is not None and at > current[1]:
                 rows.append(_interval(group, current, at, start))
-            open_since[group] = (colour, at, state.phase, state.plan_id)
+            open_since[group] = (colour, at, phase, plan_id)
     rows += [_interval(group, current, end, start) for group, current in open_since.items() if end > current[1]]
     return pd.DataFrame(rows, columns=INTERVAL_COLUMNS).sort_values(["group", "start"], ignore_index=True)
 
