@@ -7,11 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .motion_bench import run_motion_bench
-from .overload_bench import run_overload_bench
-from .pipeline_bench import BenchSettings, run_pipeline_bench
-from .streams_bench import run_streams_bench
-from .table import format_report
+# Each command imports its benchmark when it runs: they pull in onnx (0.7 s), which `edgesight --help` need not pay.
 
 
 def bench_pipeline(
@@ -38,6 +34,9 @@ def bench_pipeline(
         if not path.is_file():
             typer.secho(f"error: {path} not found", fg=typer.colors.RED, err=True)
             raise typer.Exit(2)
+    from .pipeline_bench import BenchSettings, run_pipeline_bench
+    from .table import format_report
+
     report = run_pipeline_bench(BenchSettings(model=model, video=video, streams=streams, frames=frames,
                                               rounds=rounds, track=track, threads=threads, ultralytics=ultralytics))
     typer.echo(json.dumps(report.as_dict()) if as_json else format_report(report))
@@ -61,6 +60,8 @@ def bench_motion(
         if not path.is_file():
             typer.secho(f"error: {path} not found", fg=typer.colors.RED, err=True)
             raise typer.Exit(2)
+    from .motion_bench import run_motion_bench
+
     r = run_motion_bench(model, video, rounds=rounds, threads=threads)
     if as_json:
         typer.echo(json.dumps(r.as_dict()))
@@ -94,6 +95,8 @@ def bench_overload(
         if not path.is_file():
             typer.secho(f"error: {path} not found", fg=typer.colors.RED, err=True)
             raise typer.Exit(2)
+    from .overload_bench import run_overload_bench
+
     report = run_overload_bench(model, video, cameras=cameras, seconds=seconds, budget_ms=budget_ms,
                                 smaller_inputs=smaller_input, threads=threads)
     if as_json:
@@ -140,6 +143,8 @@ def bench_streams(
             typer.secho(f"error: {path} not found", fg=typer.colors.RED, err=True)
             raise typer.Exit(2)
     counts = [int(n) for n in streams.split(",") if n.strip()]
+    from .streams_bench import run_streams_bench
+
     report = run_streams_bench(model, video, streams=counts, frames=frames, device=device, threads=threads,
                                track=track, camera_fps=camera_fps)
     if as_json:
