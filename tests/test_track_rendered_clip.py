@@ -58,23 +58,59 @@ def test_one_track_id_per_vehicle():
     assert switches <= len(followed) // 4, switches
 
 
-def test_a_small_box_moving_more_than_its_size_a_frame_is_tracked_only_with_a_buffer():
+def moving_box_ids(config, frames=8, start=(500, 300), step=(-25, -20), size=(30, 45)):
+    """Track ids the tracker gives one box moving `step` px a frame at 5 fps, frame by frame."""
+    import supervision as sv
+
+    from edgesight.core.track import ObjectTracker
+
+    tracker = ObjectTracker(config, fps=5.0)
+    per_frame = []
+    for k in range(frames):
+        x, y = start[0] + step[0] * k, start[1] + step[1] * k
+        det = sv.Detections(xyxy=np.array([[x, y, x + size[0], y + size[1]]], float), confidence=np.array([0.9]),
+                            class_id=np.array([3]))
+        per_frame.append(tracker.update(det).tracker_id.tolist())
+    return per_frame
+
+
+def test_a_small_box_moving_more_than_its_size_a_frame_is_tracked_only_with_a_buffer_or_reach():
     """A 30x45 px vehicle near a 5 fps camera moves 25 px across and 20 px up a frame: consecutive boxes overlap by
     IoU 0.05, under ByteTrack's 0.1, so plain IoU never confirms a track; buffered IoU (TrackerConfig.iou_buffer)
-    does."""
+    does, and so does linking a new track's second sighting by distance (TrackerConfig.new_track_reach), after
+    which the track's own speed carries it."""
+    from edgesight.core.track import TrackerConfig
+
+    def ids(config, **motion):
+        return {i for frame in moving_box_ids(config, **motion) for i in frame}
+
+    assert ids(TrackerConfig(new_track_reach=0)) == set()
+    assert len(ids(TrackerConfig(iou_buffer=0.3, new_track_reach=0))) == 1
+    per_frame = moving_box_ids(TrackerConfig())  # new_track_reach 2 box sizes by default
+    assert per_frame[0] == [] and all(frame == per_frame[1] for frame in per_frame[1:]), per_frame
+    # Out of reach (4 box sizes a frame) nothing is linked.
+    assert ids(TrackerConfig(new_track_reach=2.0), step=(-120, -100)) == set()
+
+
+def test_new_track_reach_leaves_established_tracks_alone():
+    """Two queued vehicles stand still, tracked; a third appears beside them for one frame and then one jumps:
+    the reach step only links unmatched detections to newborn tracks, so the queued vehicles keep their ids and
+    the one-frame newcomer never takes an id from them."""
     import supervision as sv
 
     from edgesight.core.track import ObjectTracker, TrackerConfig
 
-    def ids(config):
-        tracker = ObjectTracker(config, fps=5.0)
-        found = set()
-        for k in range(8):
-            x, y = 500 - 25 * k, 300 - 20 * k
-            det = sv.Detections(xyxy=np.array([[x, y, x + 30, y + 45]], float), confidence=np.array([0.9]),
-                                class_id=np.array([3]))
-            found |= set(tracker.update(det).tracker_id.tolist())
-        return found
+    tracker = ObjectTracker(TrackerConfig(new_track_reach=2.0), fps=5.0)
+    queued = np.array([[100, 100, 160, 140], [100, 150, 160, 190]], float)
 
-    assert ids(TrackerConfig()) == set()
-    assert len(ids(TrackerConfig(iou_buffer=0.3))) == 1
+    def frame(boxes):
+        boxes = np.asarray(boxes, float)
+        return tracker.update(sv.Detections(xyxy=boxes, confidence=np.full(len(boxes), 0.9),
+                                            class_id=np.zeros(len(boxes), int)))
+
+    for _ in range(3):
+        first = frame(queued)
+    ids = dict(zip(map(tuple, first.xyxy.tolist()), first.tracker_id.tolist()))
+    frame(np.vstack([queued, [[170, 100, 230, 140]]]))  # a newcomer beside the queue
+    later = frame(queued)  # gone again; the queue still stands
+    assert dict(zip(map(tuple, later.xyxy.tolist()), later.tracker_id.tolist())) == ids

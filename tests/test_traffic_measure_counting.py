@@ -80,6 +80,21 @@ def test_a_vehicle_appearing_where_another_left_the_view_is_a_new_vehicle():
     assert [c.direction for c in crossings] == ["in", "out"]
 
 
+def test_a_vehicle_lost_right_after_driving_into_view_keeps_its_identity():
+    """A leaving car drives into an approach camera's view at the bottom edge (its first boxes clipped there, so
+    their bottom does not move with the car), is hidden for three frames behind a bus just after it appeared, and
+    is found again 8 m on under a new id, past the line: it is the same car, predicted at the speed of its first
+    whole steps, and it counts "out" once."""
+    identity = TrackIdentity(GROUND, NAMES, image_size=(100, 200))
+    counter = LineCounter("l", start=(0, 130), end=(100, 130), in_towards=(50, 190))
+    seen = [frame((1, 50, y)) for y in (200, 200, 185, 165)]
+    found = [frame((2, 50, y)) for y in (85, 65, 45)]
+    crossings = []
+    for k, det in enumerate(seen + [frame()] * 3 + found):
+        crossings += counter.update(identity.update(det, k / 5), k / 5)
+    assert [c.direction for c in crossings] == ["out"]
+
+
 def test_lost_id_right_after_counting_does_not_count_again():
     frames = southbound(1, [280, 292, 304, 306, 307]) + [frame()] * 5 + southbound(5, [299, 298, 305, 312, 325])
     crossings = run(LineCounter("l", **LINE), frames)

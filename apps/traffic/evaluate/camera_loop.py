@@ -99,10 +99,11 @@ class CameraLoopResult:
 def loop_site(camera: PoleCamera, name: str) -> SiteConfig:
     """The approach camera's site. At a frame every second or two a moving car jumps many metres between
     frames: tracks are confirmed at once and kept through two missed frames, and speed (for queues) is taken
-    over two frame intervals."""
+    over two frame intervals. A new track is never linked by distance (`new_track_reach`): a car moves many of
+    its own lengths between such frames, so the nearest new box is as likely another car."""
     site = site_config_for(camera, IntersectionLayout(), name, lane_reach_m=LANE_REACH_M)
     period = 1.0 / camera.fps
-    tracker = TrackerConfig(confirm_frames=1, lost_track_seconds=max(2.0 * period, 1.0))
+    tracker = TrackerConfig(confirm_frames=1, lost_track_seconds=max(2.0 * period, 1.0), new_track_reach=0.0)
     return SiteConfig.model_validate({**site, "tracker": tracker.model_dump(), "speed_window_s": 2.0 * period})
 
 

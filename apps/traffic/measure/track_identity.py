@@ -28,6 +28,7 @@ class _Identity:
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
     votes: Counter = field(default_factory=Counter)
     at_border: bool = False  # its last box touched the frame's edge
+    speed_samples: int = 0  # steps between two whole (not border-clipped) boxes that `velocity` is made of
 
 
 class TrackIdentity:
@@ -106,11 +107,16 @@ class TrackIdentity:
         if ident is None:
             self._identities[sid] = _Identity(t, xy.copy(), votes=Counter([name]), at_border=at_border)
             return
-        ident.at_border = at_border
         dt = t - ident.last_t
-        if dt > 0:
-            # Smoothed so that box jitter of a standing vehicle does not predict it drifting away.
-            ident.velocity = 0.7 * ident.velocity + 0.3 * (xy - ident.xy) / dt
+        # A box the frame's edge clips has its bottom at the edge, not at the vehicle's bumper: a step to or from
+        # one is no measure of speed. The first whole step sets the velocity outright (a vehicle lost right after
+        # it appeared must still be predicted at its speed); later ones are smoothed, so that box jitter of a
+        # standing vehicle does not predict it drifting away.
+        if dt > 0 and not (at_border or ident.at_border):
+            step = (xy - ident.xy) / dt
+            ident.velocity = step if ident.speed_samples == 0 else 0.7 * ident.velocity + 0.3 * step
+            ident.speed_samples += 1
+        ident.at_border = at_border
         ident.last_t, ident.xy = t, xy.copy()
         ident.votes[name] += 1
 
