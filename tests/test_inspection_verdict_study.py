@@ -46,3 +46,49 @@ def test_without_defect_boxes_every_defective_part_escapes(inspection_line, insp
     score = replay_verdicts(recording, InspectionConfig())
     assert score.escapes == score.defective > 0 and score.false_rejects == 0
     assert {part for part, _ in score.escaped} <= {p for p in range(200) if inspection_line.part(p).spec.defective}
+
+
+def test_tuning_raises_a_threshold_that_false_positives_cross_and_writes_a_loadable_config(
+        tmp_path, inspection_line, inspection_camera, truth_detections) -> None:
+    """Every part also shows a faint (0.3) scratch: at the shipped 0.15-style threshold every good part is
+    rejected. Tuning on the recording lifts the scratch threshold over 0.3 and no higher than the real defects'
+    0.9, so nothing escapes and nothing good is thrown away; `tune-verdicts` writes that as a config that loads."""
+    import supervision as sv
+    from typer.testing import CliRunner
+
+    from edgesight.apps.inspection.cli import app
+    from edgesight.apps.inspection.config import ClassThreshold
+    from edgesight.apps.inspection.verdict_study import tune_thresholds
+
+    scratch = CLASS_NAMES.index("scratch")
+
+    def with_faint_scratches(truth, rng):
+        found = truth_detections(truth, rng)
+        parts = found.xyxy[found.class_id == PART_CLASS_ID]
+        centre = (parts[:, :2] + parts[:, 2:]) / 2
+        faint = sv.Detections(xyxy=np.hstack([centre - 6, centre + 6]).astype(np.float32),
+                              class_id=np.full(len(parts), scratch), confidence=np.full(len(parts), 0.3, np.float32))
+        return sv.Detections.merge([found, faint])
+
+    recording = truth_recording(inspection_line, inspection_camera, with_faint_scratches, keep_defects=True)
+    base = InspectionConfig()
+    base = base.model_copy(update={"verdict": base.verdict.model_copy(
+        update={"classes": {name: ClassThreshold(confidence=0.15) for name in base.verdict.classes}})})
+    before = replay_verdicts(recording, base)
+    assert before.false_rejects == before.parts - before.defective > 0
+
+    verdict = tune_thresholds([recording], base)
+    assert 0.3 < verdict.classes["scratch"].confidence <= 0.9
+    after = replay_verdicts(recording, base.model_copy(update={"verdict": verdict}))
+    assert after.escapes == 0 and after.false_rejects == 0
+
+    recording.save(tmp_path / "rec.npz")
+    (tmp_path / "base.yaml").write_text("verdict:\n  classes:\n" + "".join(
+        f"    {name}: {{confidence: 0.15}}\n" for name in base.verdict.classes))
+    result = CliRunner().invoke(app, ["tune-verdicts", str(tmp_path / "rec.npz"), "-c", str(tmp_path / "base.yaml"),
+                                      "-o", str(tmp_path / "tuned.yaml")])
+    assert result.exit_code == 0, result.output
+    tuned = InspectionConfig.load(tmp_path / "tuned.yaml")
+    assert 0.3 < tuned.verdict.classes["scratch"].confidence <= 0.9
+    tuned_rows = [line for line in result.output.splitlines() if line.startswith("tuned.yaml")]
+    assert tuned_rows and all("escapes 0/" in row and "false rejects 0/" in row for row in tuned_rows), result.output

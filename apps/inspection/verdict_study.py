@@ -10,7 +10,7 @@ tuning seed kept apart from the seeds the figures are reported on.
 What it leaves out on purpose: frame drops and deadlines (the live `evaluate` measures those)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import supervision as sv
 from edgesight.core.detect import Detector
 from edgesight.core.frame import Frame
 
-from .config import InspectionConfig
+from .config import InspectionConfig, VerdictConfig
 from .part_tracker import PartTracker
 from .sim.conveyor import MAX_PART_EXTENT_MM, ConveyorSimulator, LineSpec
 from .sim.conveyor_camera import ConveyorCamera
@@ -108,34 +108,87 @@ class VerdictScore:
         return self.false_rejects / good if good else 0.0
 
 
+class RecordingJudge:
+    """One recording's parts, tracked once (at `floor`), then judged under any verdict rules: the tracker sees the
+    part boxes and hangs every defect box at or above the floor on its part, whatever the thresholds, so only the
+    judging depends on them. Scored like the live evaluation: a reject diverts the part at its belt position."""
+
+    def __init__(self, recording: DetectionRecording, config: InspectionConfig, floor: float) -> None:
+        if floor < recording.floor - 1e-9:
+            raise ValueError(f"config thresholds need boxes down to {floor:.3f}; the recording kept "
+                             f"{recording.floor:.3f} up")
+        cam = config.camera
+        tracker = PartTracker(recording.names, config.tracking, frame_size=(cam.width, cam.height),
+                              speed_px_s=recording.line.speed_mm_s * cam.px_per_mm,
+                              crop_margin_px=config.verdict.crop_margin_px)
+        blank = np.zeros((cam.height, cam.width, 3), np.uint8)  # crops are not scored
+        self.tracks = [track for i, t, found in recording.frames(floor)
+                       for track in tracker.update(Frame("study", i, blank, t, t), found)] + tracker.flush()
+        self.config = config
+        self.simulator = ConveyorSimulator(recording.line)
+        reach = cam.width / 2 / cam.px_per_mm + MAX_PART_EXTENT_MM / 2
+        self.scored = [p for p in self.simulator.parts_passed(reach, 0.0, recording.seconds) if p.time_at(-reach) >= 0.0]
+
+    def score(self, verdict: VerdictConfig) -> VerdictScore:
+        aggregator = VerdictAggregator(verdict, self.config.camera, self.config.line_id, run_id="study")
+        diverted = set()
+        for track in self.tracks:
+            r = aggregator.judge(track)
+            if r.verdict == "reject":
+                near = self.simulator.parts_within(r.capture_wall, r.belt_position_mm - DIVERTER_WINDOW_MM,
+                                                   r.belt_position_mm + DIVERTER_WINDOW_MM)
+                diverted |= {p.spec.part_id for p in near[:1]}
+        bad = [p for p in self.scored if p.spec.defective]
+        escaped = tuple((p.spec.part_id, p.spec.defects) for p in bad if p.spec.part_id not in diverted)
+        return VerdictScore(len(self.scored), len(bad), len(escaped),
+                            sum(p.spec.part_id in diverted for p in self.scored if not p.spec.defective), escaped)
+
+
 def replay_verdicts(recording: DetectionRecording, config: InspectionConfig) -> VerdictScore:
     """The tracker and verdict rules of `config` over the recording (detections filtered to the live line's floor,
-    line_run.line_detector), scored like the live evaluation: a reject diverts the part at its belt position."""
-    cam = config.camera
-    tracker = PartTracker(recording.names, config.tracking, frame_size=(cam.width, cam.height),
-                          speed_px_s=recording.line.speed_mm_s * cam.px_per_mm,
-                          crop_margin_px=config.verdict.crop_margin_px)
-    aggregator = VerdictAggregator(config.verdict, cam, config.line_id, run_id="study")
-    floor = config.verdict.lowest_confidence
-    if floor < recording.floor - 1e-9:
-        raise ValueError(f"config thresholds need boxes down to {floor:.3f}; the recording kept {recording.floor:.3f} up")
-    blank = np.zeros((cam.height, cam.width, 3), np.uint8)  # crops are not scored
-    results: list[PartResult] = []
-    for i, t, found in recording.frames(floor):
-        for track in tracker.update(Frame("study", i, blank, t, t), found):
-            results.append(aggregator.judge(track))
-    results += [aggregator.judge(track) for track in tracker.flush()]
+    line_run.line_detector), scored like the live evaluation."""
+    return RecordingJudge(recording, config, config.verdict.lowest_confidence).score(config.verdict)
 
-    simulator = ConveyorSimulator(recording.line)
-    diverted = set()
-    for r in results:
-        if r.verdict == "reject":
-            near = simulator.parts_within(r.capture_wall, r.belt_position_mm - DIVERTER_WINDOW_MM,
-                                          r.belt_position_mm + DIVERTER_WINDOW_MM)
-            diverted |= {p.spec.part_id for p in near[:1]}
-    reach = cam.width / 2 / cam.px_per_mm + MAX_PART_EXTENT_MM / 2
-    scored = [p for p in simulator.parts_passed(reach, 0.0, recording.seconds) if p.time_at(-reach) >= 0.0]
-    bad = [p for p in scored if p.spec.defective]
-    escaped = tuple((p.spec.part_id, p.spec.defects) for p in bad if p.spec.part_id not in diverted)
-    return VerdictScore(len(scored), len(bad), len(escaped),
-                        sum(p.spec.part_id in diverted for p in scored if not p.spec.defective), escaped)
+
+@dataclass(frozen=True)
+class ThresholdSearch:
+    """Coordinate descent over each defect class's single-frame `confidence`: one class at a time takes the grid
+    value that lowers escape rate + `false_reject_weight` x false-reject rate (pooled over the recordings) most,
+    round after round until a round changes nothing. Repeat rules and frame counts stay as configured."""
+    grid: tuple[float, ...] = tuple(round(0.02 * k, 2) for k in range(2, 41))  # 0.04 .. 0.80
+    false_reject_weight: float = 1.0
+    max_rounds: int = 4
+
+    def cost(self, scores: Sequence[VerdictScore]) -> float:
+        defective = sum(s.defective for s in scores)
+        good = sum(s.parts - s.defective for s in scores)
+        return (sum(s.escapes for s in scores) / max(defective, 1)
+                + self.false_reject_weight * sum(s.false_rejects for s in scores) / max(good, 1))
+
+
+def tune_thresholds(recordings: Sequence[DetectionRecording], config: InspectionConfig,
+                    search: ThresholdSearch = ThresholdSearch(),
+                    on_step: Callable[[], None] | None = None) -> VerdictConfig:
+    """Per-class thresholds for `config`'s line that `search` finds best on `recordings` (tune on seeds you do not
+    report on). `on_step` is called after each candidate is judged (a progress bar)."""
+    floor = max(min(min(search.grid), config.verdict.lowest_confidence), max(r.floor for r in recordings))
+    judges = [RecordingJudge(r, config, floor) for r in recordings]
+    best = config.verdict
+    best_cost = search.cost([j.score(best) for j in judges])
+    for _ in range(search.max_rounds):
+        changed = False
+        for name, rule in best.classes.items():
+            for value in search.grid:
+                if value == rule.confidence or value < floor or (
+                        rule.repeat_confidence is not None and value < rule.repeat_confidence):
+                    continue
+                classes = {**best.classes, name: rule.model_copy(update={"confidence": value})}
+                candidate = best.model_copy(update={"classes": classes})
+                cost = search.cost([j.score(candidate) for j in judges])
+                if on_step is not None:
+                    on_step()
+                if cost < best_cost - 1e-12:
+                    best, best_cost, changed = candidate, cost, True
+        if not changed:
+            break
+    return best
