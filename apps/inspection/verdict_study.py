@@ -25,7 +25,7 @@ from .part_tracker import PartTracker
 from .sim.conveyor import MAX_PART_EXTENT_MM, ConveyorSimulator, LineSpec
 from .sim.conveyor_camera import ConveyorCamera
 from .sim.line_source import SimulatedLineSource
-from .verdict import PartResult, VerdictAggregator
+from .verdict import VerdictAggregator
 
 DIVERTER_WINDOW_MM = 40.0  # as sim.diverter.SimulatedDiverter
 
