@@ -37,7 +37,9 @@ class TrackerConfig(BaseModel):
 
 class _ByteTrackWithNewTrackReach(ByteTrackTracker):
     """ByteTrack, plus: before unmatched detections spawn new tracks, each may continue a track that was born on
-    the previous frame and matched nothing on this one, by centre distance in box sizes (`reach`)."""
+    the previous frame and matched nothing on this one, by centre distance in box sizes (`reach`). It hooks the
+    library's spawning step, the one place where both the unmatched detections and the unmatched newborn tracks
+    are known; `tests/test_track_rendered_clip.py` fails if a `trackers` release moves that hook."""
 
     tracker_id = None  # stays out of `trackers`' registry of named trackers, where "bytetrack" is the original
     search_space: ClassVar[dict] = {}  # not offered to `trackers`' tuner
