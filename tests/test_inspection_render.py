@@ -83,3 +83,19 @@ def test_dataset_is_labelled_reproducible_and_worker_independent(tmp_path) -> No
 def test_test_split_must_come_from_another_seed(tmp_path) -> None:
     with pytest.raises(SystemExit):
         main(["--out", str(tmp_path), "--seed", "3", "--test-seed", "3"])
+
+
+def test_a_pcb_share_leans_the_training_mix_and_leaves_the_held_out_split_alone(tmp_path) -> None:
+    rng = np.random.default_rng(3)
+    kinds = [PartSampler(pcb_share=0.8).sample(rng, i).kind for i in range(2000)]
+    assert 0.76 < kinds.count("pcb") / len(kinds) < 0.84
+    with pytest.raises(ValueError, match="pcb_share"):
+        PartSampler(pcb_share=1.5)
+
+    counts = {"train": 4, "test": 3}
+    even = build_dataset(tmp_path / "even", counts, seed=0, test_seed=1, settings=RandomSceneSettings())
+    leaning = build_dataset(tmp_path / "pcb", counts, seed=0, test_seed=1, settings=RandomSceneSettings(pcb_share=0.9))
+    for split, same in (("test", True), ("train", False)):
+        a = [p.read_text() for p in sorted((even.parent / "labels" / split).glob("*.txt"))]
+        b = [p.read_text() for p in sorted((leaning.parent / "labels" / split).glob("*.txt"))]
+        assert (a == b) is same, split

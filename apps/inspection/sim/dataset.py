@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ class RandomSceneSettings:
     px_per_mm: float = 2.4  # 640 px cover 267 mm of belt
     defect_share: float = 0.6  # training wants many defect examples; the line itself runs with a far lower share
     empty_share: float = 0.05  # frames of bare belt, so the detector learns the belt is not a part
+    pcb_share: float | None = None  # share of PCBs among parts; None: both kinds equally likely
 
 
 class RandomSceneRenderer:
@@ -44,7 +45,7 @@ class RandomSceneRenderer:
 
     def __init__(self, settings: RandomSceneSettings) -> None:
         self.s = settings
-        self.sampler = PartSampler(settings.defect_share)
+        self.sampler = PartSampler(settings.defect_share, pcb_share=settings.pcb_share)
         self.camera = CameraModel(settings.width, settings.height)
         self.composer = SceneComposer()
 
@@ -85,8 +86,11 @@ def _render_task(task: tuple[RandomSceneSettings, int, str, int]) -> tuple[str, 
 
 def build_dataset(out: Path, counts: dict[str, int], seed: int, test_seed: int, settings: RandomSceneSettings,
                   workers: int = 1) -> Path:
-    """Render `counts` images per split into `out`; returns the data.yaml path."""
-    tasks = [(settings, test_seed if split == "test" else seed, split, i) for split, n in counts.items() for i in range(n)]
+    """Render `counts` images per split into `out`; returns the data.yaml path. The test split always draws both
+    part kinds equally, so held-out figures compare across training mixes."""
+    held_out = replace(settings, pcb_share=None)
+    tasks = [(held_out, test_seed, split, i) if split == "test" else (settings, seed, split, i)
+             for split, n in counts.items() for i in range(n)]
     writer = YoloDatasetWriter(out, list(CLASS_NAMES))
     if workers > 1:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -115,6 +119,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--height", type=int, default=480)
     p.add_argument("--px-per-mm", type=float, default=2.4)
     p.add_argument("--defect-share", type=float, default=0.6, help="fraction of parts that carry defects")
+    p.add_argument("--pcb-share", type=float, default=None,
+                   help="fraction of parts that are PCBs in train/val (default: half; the test split keeps half)")
     a = p.parse_args(argv)
     for name in ("train", "val", "test"):
         if getattr(a, name) < 0:
@@ -123,10 +129,12 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--workers {a.workers} must be >= 1")
     if not 0 <= a.defect_share <= 1:
         p.error(f"--defect-share {a.defect_share} is outside 0..1")
+    if a.pcb_share is not None and not 0 <= a.pcb_share <= 1:
+        p.error(f"--pcb-share {a.pcb_share} is outside 0..1")
     test_seed = a.seed + 1 if a.test_seed is None else a.test_seed
     if test_seed == a.seed:
         p.error(f"--test-seed equals --seed ({a.seed}): the test split must come from a different seed")
-    settings = RandomSceneSettings(a.width, a.height, a.px_per_mm, a.defect_share)
+    settings = RandomSceneSettings(a.width, a.height, a.px_per_mm, a.defect_share, pcb_share=a.pcb_share)
     counts = {k: v for k, v in (("train", a.train), ("val", a.val), ("test", a.test)) if v}
     print(build_dataset(a.out, counts, a.seed, test_seed, settings, a.workers))
 
