@@ -85,9 +85,10 @@ def detect(
         "frame the model runs on a crop around it (never smaller than the model input); the whole frame is "
         "detected at least every 2 s. Saves model calls on still scenes (an empty belt, a quiet road)")] = False,
     latency_budget_ms: Annotated[Optional[float], typer.Option(
-        min=1, help="p99 capture-to-result budget for live cameras (rtsp://, http://, USB): when it is exceeded "
-        "the pipeline puts fewer frames in each model call, then infers only every k-th frame, and relaxes once "
-        "the p99 is under half the budget; every step is printed at the end. Replayed files are never skipped")] = None,
+        min=1, help="p99 capture-to-result budget for live cameras (rtsp://, http://, USB): the pipeline starts "
+        "at one frame per model call and takes larger calls (up to --batch) while the p99 stays under half the "
+        "budget; over it, it puts fewer frames in each call, then infers only every k-th frame; every step is "
+        "printed at the end. Replayed files are never skipped")] = None,
     overload_input: Annotated[Optional[list[int]], typer.Option(
         help="with --latency-budget-ms: a smaller square model input (e.g. 320, a quarter of 640's work; small, far "
         "objects are lost first) that the pipeline switches to before it skips frames; repeat for several. Made "

@@ -6,8 +6,11 @@ call: first fewer frames per model call (a camera's newest frame waits for a sho
 slots keep dropping stale frames), then a smaller model input where the pipeline has one (a copy of the model
 at 320x320 does a quarter of 640x640's work; small, far objects are the first to go), then inferring only every
 k-th frame of each live camera (frames skipped before preprocessing, so their decode is the only work spent on
-them). It relaxes step by step, in reverse order, once the p99 has been well under the budget for several windows
-in a row: relaxing after one calm window made it swing between two settings, the lighter one calm and the
+them). It tightens as soon as a window's p99 is certain to be over the budget (enough of its frames are over
+already), not when the window is full: at a few frames/s a 30-frame window takes 10 s, and waiting for it let
+the p99 run past the budget before the first step. Frames captured before a step waited under the old setting,
+so they are not held against the new one. It starts at one frame per call and relaxes step by step, in
+reverse order, once the p99 has been well under the budget for several windows in a row: relaxing after one calm window made it swing between two settings, the lighter one calm and the
 heavier one over budget. Every step is recorded with the p99 that caused it.
 """
 from __future__ import annotations
@@ -41,20 +44,29 @@ class LatencyGovernor:
         self.budget_s = budget_s
         self.max_batch, self.max_stride = batch_size, max_stride
         self.input_sides = list(input_sides)
-        self.batch, self.stride, self.input_index = batch_size, 1, 0
+        # It starts at one frame per call and takes on larger calls only as calm windows show room for them: a
+        # first call of the full batch on a slow box alone can take longer than the budget.
+        self.batch, self.stride, self.input_index = 1, 1, 0
         self.relax_below, self.relax_windows = relax_below, relax_windows
         self._calm_windows = 0  # full windows in a row with the p99 under relax_below * budget
         self.steps: list[OverloadStep] = []
         self._window: deque[float] = deque(maxlen=window)
+        # Over-budget frames that put a full window's p99 (linear interpolation) over the budget whatever the
+        # rest of the window holds: 2 for a window of 30.
+        self._decisive_over = window - int(0.99 * (window - 1))
         self._lock = threading.Lock()
         self._started: float | None = None
+        self._stepped_at = float("-inf")
 
     def observe(self, latency_s: float, now: float) -> None:
         with self._lock:
             if self._started is None:
                 self._started = now
+            if now - latency_s < self._stepped_at:
+                return  # captured before the last step: it says nothing about the new setting
             self._window.append(latency_s)
-            if len(self._window) < self._window.maxlen:
+            over = sum(1 for latency in self._window if latency > self.budget_s)
+            if len(self._window) < self._window.maxlen and over < self._decisive_over:
                 return
             p99 = float(np.percentile(self._window, 99))
             if p99 > self.budget_s:
@@ -94,3 +106,4 @@ class LatencyGovernor:
         self.steps.append(OverloadStep(round(now - self._started, 3), round(p99 * 1000, 1), self.batch, self.stride,
                                        reason, side))
         self._window.clear()  # judge the new setting on its own frames
+        self._stepped_at = now

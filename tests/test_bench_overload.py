@@ -14,25 +14,41 @@ from edgesight.core.pipeline import Pipeline
 MODELS = Path(__file__).parent / "models"
 
 
-def test_governor_shrinks_calls_first_then_skips_frames_then_relaxes_in_reverse():
+def test_governor_starts_at_one_frame_per_call_shrinks_calls_first_then_skips_frames_then_relaxes_in_reverse():
     governor = LatencyGovernor(0.1, batch_size=4, window=5)
-    for i in range(20):
-        governor.observe(0.3, now=i * 0.1)
-    assert [(s.batch, s.stride) for s in governor.steps] == [(2, 1), (1, 1), (1, 2), (1, 4)]
-    for i in range(20, 80):  # relaxing takes 3 calm windows (of 5 frames) per step
+    assert governor.batch == 1
+    for i in range(30):  # growing takes 3 calm windows (of 5 frames) per step
         governor.observe(0.01, now=i * 0.1)
-    assert [(s.batch, s.stride) for s in governor.steps[4:]] == [(1, 2), (1, 1), (2, 1), (4, 1)]
-    assert governor.steps[0].p99_ms == 300.0 and "over budget" in governor.steps[0].reason
+    assert [(s.batch, s.stride) for s in governor.steps] == [(2, 1), (4, 1)]
+    for i in range(14):  # a step at the second slow frame, then two more captured after it for the next
+        governor.observe(0.25, now=10 + i * 0.1)
+    assert [(s.batch, s.stride) for s in governor.steps[2:]] == [(2, 1), (1, 1), (1, 2), (1, 4)]
+    assert governor.steps[2].p99_ms == 250.0 and "over budget" in governor.steps[2].reason
+    for i in range(60):
+        governor.observe(0.01, now=12 + i * 0.1)
+    assert [(s.batch, s.stride) for s in governor.steps[6:]] == [(1, 2), (1, 1), (2, 1), (4, 1)]
+
+
+def test_governor_acts_once_the_window_is_sure_to_be_over_and_ignores_frames_from_before_its_step():
+    governor = LatencyGovernor(1.0, batch_size=1, window=30)
+    governor.observe(0.2, now=10.0)
+    governor.observe(1.5, now=10.5)
+    assert governor.stride == 1  # one slow frame among 30 need not put the p99 over the budget
+    governor.observe(1.4, now=11.0)
+    assert governor.stride == 2 and governor.steps[0].at_s == 1.0  # two do, so the step comes at the third frame
+    for i in range(5):  # frames captured before that step waited under the old setting: not counted
+        governor.observe(1.6, now=11.2 + 0.1 * i)
+    assert governor.stride == 2
+    governor.observe(1.2, now=12.3)
+    governor.observe(1.2, now=12.4)
+    assert governor.stride == 4
 
 
 def test_governor_relaxes_only_after_calm_windows_in_a_row():
     governor = LatencyGovernor(0.1, batch_size=2, window=5)
-    for i in range(5):
-        governor.observe(0.3, now=i * 0.1)
-    assert governor.batch == 1
     for latency in [0.01] * 10 + [0.07] * 5 + [0.01] * 10:  # two calm windows, one that is not, two calm again
         governor.observe(latency, now=1.0)
-    assert governor.batch == 1 and len(governor.steps) == 1
+    assert governor.batch == 1 and not governor.steps
     for _ in range(5):
         governor.observe(0.01, now=2.0)
     assert governor.batch == 2
@@ -40,15 +56,15 @@ def test_governor_relaxes_only_after_calm_windows_in_a_row():
 
 def test_governor_tries_a_smaller_input_before_skipping_frames():
     governor = LatencyGovernor(0.1, batch_size=2, input_sides=[640, 480, 320], window=5)
-    for i in range(25):
-        governor.observe(0.3, now=i * 0.1)
+    for i in range(14):
+        governor.observe(0.25, now=i * 0.1)
     assert [(s.batch, s.input_side, s.stride) for s in governor.steps] == [
-        (1, 640, 1), (1, 480, 1), (1, 320, 1), (1, 320, 2), (1, 320, 4)]
-    for i in range(25, 100):
-        governor.observe(0.01, now=i * 0.1)
-    assert [(s.batch, s.input_side, s.stride) for s in governor.steps[5:]] == [
+        (1, 480, 1), (1, 320, 1), (1, 320, 2), (1, 320, 4)]
+    for i in range(75):
+        governor.observe(0.01, now=2 + i * 0.1)
+    assert [(s.batch, s.input_side, s.stride) for s in governor.steps[4:]] == [
         (1, 320, 2), (1, 320, 1), (1, 480, 1), (1, 640, 1), (2, 640, 1)]
-    assert "smaller model input" in governor.steps[1].reason
+    assert "smaller model input" in governor.steps[0].reason
 
 
 def test_live_cameras_over_budget_skip_and_report(mjpg_video):
