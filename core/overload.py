@@ -11,7 +11,8 @@ already), not when the window is full: at a few frames/s a 30-frame window takes
 the p99 run past the budget before the first step. Frames captured before a step waited under the old setting,
 so they are not held against the new one. It starts at one frame per call and relaxes step by step, in
 reverse order, once the p99 has been well under the budget for several windows in a row: relaxing after one
-calm window made it swing between two settings, the lighter one calm and the heavier one over budget. Every step is recorded with the p99 that caused it.
+calm window made it swing between two settings, the lighter one calm and the heavier one over budget. Every
+step is recorded with the p99 that caused it.
 """
 from __future__ import annotations
 
