@@ -163,10 +163,17 @@ class EventConsumer:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
+                # asyncio.wait, not wait_for: on Python 3.11 wait_for hands back a message that arrives just as
+                # this task is cancelled and drops the cancellation, so a consumer fed a steady stream could
+                # not be stopped (a controller service hung in shutdown that way on CI).
+                getter = asyncio.ensure_future(self._incoming.get())
                 try:
-                    message = await asyncio.wait_for(self._incoming.get(), remaining)
-                except TimeoutError:
+                    done, _ = await asyncio.wait({getter}, timeout=remaining)
+                finally:
+                    getter.cancel()  # a getter cancelled before it ran leaves its message in the queue
+                if not done:
                     break
+                message = getter.result()
             else:
                 message = self._incoming.get_nowait()
             if message is None:
