@@ -101,6 +101,24 @@ def test_lost_id_right_after_counting_does_not_count_again():
     assert len(crossings) == 1
 
 
+TWO_WAY = dict(lanes=LaneMap({"in_lane": [(0, 0), (50, 0), (50, 500), (0, 500)],
+                               "out_lane": [(50, 0), (100, 0), (100, 500), (50, 500)]}),
+               lane_directions={"in_lane": "in", "out_lane": "out"})
+
+
+def test_an_id_switched_onto_a_vehicle_going_the_other_way_counts_that_vehicle():
+    """Far from the camera the tracker hands an entering car's id (counted "in") to a car leaving in the other
+    lane: that car's crossing is another vehicle and counts "out"."""
+    frames = southbound(1, np.arange(250, 360, 10), x=30) + southbound(1, np.arange(400, 200, -10), x=70)
+    crossings = run(LineCounter("l", **LINE, **TWO_WAY), frames)
+    assert [(c.direction, c.lane) for c in crossings] == [("in", "in_lane"), ("out", "out_lane")]
+
+
+def test_creeping_back_in_its_own_lane_counts_once_when_lanes_are_known():
+    ys = [280, 290, 302, 295, 298, 305, 310, 296, 294, 306, 312, 320, 330]
+    assert len(run(LineCounter("l", **LINE, **TWO_WAY), southbound(1, ys, x=30))) == 1
+
+
 def test_a_vehicle_leaving_the_other_way_counts_out():
     crossings = run(LineCounter("l", **LINE), southbound(3, np.arange(400, 200, -10)))
     assert [c.direction for c in crossings] == ["out"]

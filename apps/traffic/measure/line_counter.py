@@ -1,14 +1,20 @@
 """Counts vehicles crossing a line, per lane, direction and class, each vehicle at most once.
 
 A track must stay `confirm_frames` frames on the far side before its crossing counts, so a box that flickers
-across the line is not a crossing; once counted, a track never counts again on this line, so a vehicle that
+across the line is not a crossing; once counted, a track does not count again on this line, so a vehicle that
 creeps back over a stop line, or whose box jitters there in stop-and-go traffic, is still one vehicle. Lost
 and re-found ids are joined upstream by TrackIdentity.
+
+The one exception is a tracker id that has switched onto another vehicle: far from the camera, where a pixel is
+metres of road, or where two vehicles pass each other, the tracker (or TrackIdentity) can hand a counted
+vehicle's id to a vehicle driving the other way. When lane directions are known, a counted track that crosses
+the other way *in another lane that runs that way* is that other vehicle and counts. A vehicle creeping back
+crosses against its own lane's direction, so it still never counts twice.
 """
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,22 +55,26 @@ class _TrackSide:
     last_t: float
     pending: int = 0
     pending_frames: int = 0
-    counted: bool = False
+    counted: str | None = None  # the direction it was counted in
+    counted_lane: str | None = None
     lane: str | None = None
 
 
 class LineCounter:
     """`update(detections, timestamp)` -> the crossings completed in this frame; `snapshot()` -> LineCounts
-    since the previous snapshot. Detections need `tracker_id` and `data["class_name"]` (TrackIdentity)."""
+    since the previous snapshot. Detections need `tracker_id` and `data["class_name"]` (TrackIdentity).
+    `lane_directions`: lane -> "in"/"out", the way traffic runs in it, in this line's terms."""
 
     def __init__(self, name: str, start: Sequence[float], end: Sequence[float], in_towards: Sequence[float],
-                 lanes: LaneMap | None = None, confirm_frames: int = 2, forget_s: float = 10.0) -> None:
+                 lanes: LaneMap | None = None, lane_directions: Mapping[str, str] | None = None,
+                 confirm_frames: int = 2, forget_s: float = 10.0) -> None:
         self.name = name
         self.vector = Vector(sv.Point(*map(float, start)), sv.Point(*map(float, end)))
         self.in_side = self._side_sign(np.array(in_towards, dtype=float))
         if self.in_side == 0:
             raise ValueError(f"LineCounter {name}: in_towards {tuple(in_towards)} lies on the line; put it on the 'in' side")
         self.lanes = lanes
+        self.lane_directions = dict(lane_directions or {})
         self.confirm_frames = confirm_frames
         self.forget_s = forget_s
         self._tracks: dict[int, _TrackSide] = {}
@@ -110,17 +120,23 @@ class LineCounter:
             if state.pending_frames < self.confirm_frames:
                 continue
             state.side, state.pending, state.pending_frames = side, 0, 0
-            if state.counted:
+            direction = "in" if side == self.in_side else "out"
+            if state.counted is not None and not self._another_vehicle(state, direction):
                 continue
-            state.counted = True
+            state.counted, state.counted_lane = direction, state.lane
             speed = float(speeds[i]) if speeds is not None and np.isfinite(speeds[i]) else None
             crossing = LineCrossing(tid, self.name, state.lane, str(detections.data["class_name"][i]),
-                                    "in" if side == self.in_side else "out", speed, timestamp)
+                                    direction, speed, timestamp)
             self._crossings.append(crossing)
             done.append(crossing)
         for tid in [t for t, s in self._tracks.items() if timestamp - s.last_t > self.forget_s]:
             del self._tracks[tid]
         return done
+
+    def _another_vehicle(self, state: _TrackSide, direction: str) -> bool:
+        """Is this crossing by a counted track another vehicle its id switched onto? (See the module docstring.)"""
+        return (direction != state.counted and state.lane is not None and state.lane != state.counted_lane
+                and self.lane_directions.get(state.lane) == direction)
 
     def snapshot(self) -> LineCounts:
         end = self._last_t if self._last_t is not None else 0.0
