@@ -124,6 +124,19 @@ def test_a_vehicle_leaving_the_other_way_counts_out():
     assert [c.direction for c in crossings] == ["out"]
 
 
+def test_a_line_counting_one_direction_ignores_the_other():
+    entering, leaving = southbound(1, np.arange(200, 400, 10)), southbound(3, np.arange(400, 200, -10))
+    assert [c.direction for c in run(LineCounter("l", **LINE, counts="out"), entering + leaving)] == ["out"]
+    assert [c.direction for c in run(LineCounter("l", **LINE, counts="in"), entering + leaving)] == ["in"]
+
+
+def test_a_crossing_a_line_does_not_count_leaves_the_track_free_to_count_the_way_it_does():
+    # A vehicle that rolls back over an out-only line (in) and then drives off over it (out) counts once, out.
+    ys = [280, 290, 302, 310, 320, 310, 300, 290, 280, 270]
+    crossings = run(LineCounter("l", **LINE, counts="out"), southbound(1, ys))
+    assert [c.direction for c in crossings] == ["out"]
+
+
 def test_two_vehicles_side_by_side_both_count():
     frames = [frame((1, 30, y), (2, 70, y + 3)) for y in range(250, 360, 10)]
     assert len(run(LineCounter("l", **LINE), frames)) == 2

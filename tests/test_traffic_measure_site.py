@@ -13,6 +13,7 @@ from edgesight.apps.traffic.measure.ground_plane import GroundPlane
 from edgesight.apps.traffic.measure.site import SiteConfig
 from edgesight.apps.traffic.sim.camera import PoleCamera
 from edgesight.apps.traffic.sim.camera_site import site_config_for
+from edgesight.apps.traffic.sim.cameras import approach_camera
 from edgesight.apps.traffic.sim.render_layout import IntersectionLayout
 
 SITES = Path(__file__).resolve().parents[1] / "apps" / "traffic" / "sites"
@@ -80,6 +81,21 @@ def test_sim_site_ground_plane_agrees_with_the_camera():
     pixels = np.array([[640.0, 600.0], [300.0, 500.0], [1000.0, 450.0]])
     np.testing.assert_allclose(GroundPlane(config.ground_plane).to_metres(pixels), camera.pixel_to_ground(pixels), atol=0.02)
     assert SiteConfig.load(SITES / "sim-south.yaml") == config
+
+
+def test_approach_site_can_count_each_direction_on_its_own_line():
+    camera = approach_camera("south")
+    config = SiteConfig.model_validate(site_config_for(camera, IntersectionLayout(), "approach-south", lane_reach_m=100.0,
+                                                       count_line_m=8.0, count_out_line_m=25.0))
+    lines = {line.name: line for line in config.lines if line.kind == "count"}
+    assert set(lines) == {"south_count_in", "south_count_out"}
+    assert (lines["south_count_in"].counts, lines["south_count_out"].counts) == ("in", "out")
+    assert lines["south_count_in"].approach == lines["south_count_out"].approach == "south"
+    # The camera looks upstream from the stop line: the line farther up the arm is higher in the picture.
+    ground = GroundPlane(config.ground_plane)
+    beyond_stop = {name: -ground.to_metres(np.array([line.start, line.end], dtype=float))[:, 1].mean()
+                   for name, line in lines.items()}
+    assert beyond_stop["south_count_out"] - beyond_stop["south_count_in"] == pytest.approx(17.0, abs=0.5)
 
 
 def test_preview_draws_the_site_over_a_frame(tmp_path):

@@ -151,10 +151,13 @@ def score_clip(config: SiteConfig, frames: Sequence[FrameTruth], measured_counts
     stopped_mps = config.stopped_speed_kmh / 3.6
     rows, all_errors = [], []
     for approach in config.approaches:
-        # A simulated camera's site names each arm's counting line `<arm>_count` (camera_site.site_config_for).
-        count_line = next((line for line in config.lines if line.kind == "count" and line.name == f"{approach.name}_count"), None)
+        true, names = Counter(), {}
+        for direction in ("in", "out"):
+            count_line = _count_line(config, approach.name, direction)
+            if count_line is not None:
+                true[direction] = true_crossings(frames, WorldLine(count_line, ground))[direction]
+                names[direction] = count_line.name
         stop_line = next((line for line in config.lines if line.kind == "stop" and line.approach == approach.name), None)
-        true = true_crossings(frames, WorldLine(count_line, ground)) if count_line else Counter()
         errors: list[float] = []
         max_queue = 0
         if stop_line is not None:
@@ -166,12 +169,18 @@ def score_clip(config: SiteConfig, frames: Sequence[FrameTruth], measured_counts
                         expected = truth.vehicles(by_seq[seq])
                         max_queue = max(max_queue, expected)
                         errors.append(abs(queues[lane.name] - expected))
-        name = count_line.name if count_line else ""
-        rows.append(ApproachAccuracy(approach.name, true["in"], measured_counts[(name, "in")], true["out"],
-                                     measured_counts[(name, "out")], statistics.fmean(errors) if errors else None,
-                                     max_queue))
+        rows.append(ApproachAccuracy(approach.name, true["in"], measured_counts[(names.get("in"), "in")], true["out"],
+                                     measured_counts[(names.get("out"), "out")],
+                                     statistics.fmean(errors) if errors else None, max_queue))
         all_errors += errors
     return rows, all_errors
+
+
+def _count_line(config: SiteConfig, approach: str, direction: str) -> LineConfig | None:
+    """The line that counts `direction` on `approach`: one marked with that approach, or the one a simulated
+    camera's site names `<approach>_count` (camera_site.site_config_for)."""
+    return next((line for line in config.lines if line.kind == "count" and line.counts in ("both", direction)
+                 and (line.approach == approach or line.name == f"{approach}_count")), None)
 
 
 def measured_from(crossings: Sequence[LineCrossing], reports: dict[int, IntervalReport]

@@ -10,6 +10,10 @@ metres of road, or where two vehicles pass each other, the tracker (or TrackIden
 vehicle's id to a vehicle driving the other way. When lane directions are known, a counted track that crosses
 the other way *in another lane that runs that way* is that other vehicle and counts. A vehicle creeping back
 crosses against its own lane's direction, so it still never counts twice.
+
+A line may count one direction only (`counts`): where a camera sees entering and leaving traffic best at
+different distances, a site counts each on its own line. A crossing the other way still moves the track to
+that side, so a vehicle is judged by the side it is on, but it neither counts nor marks the track counted.
 """
 from __future__ import annotations
 
@@ -63,11 +67,14 @@ class _TrackSide:
 class LineCounter:
     """`update(detections, timestamp)` -> the crossings completed in this frame; `snapshot()` -> LineCounts
     since the previous snapshot. Detections need `tracker_id` and `data["class_name"]` (TrackIdentity).
-    `lane_directions`: lane -> "in"/"out", the way traffic runs in it, in this line's terms."""
+    `lane_directions`: lane -> "in"/"out", the way traffic runs in it, in this line's terms. `counts`: "both",
+    or the one direction ("in"/"out") this line counts."""
 
     def __init__(self, name: str, start: Sequence[float], end: Sequence[float], in_towards: Sequence[float],
                  lanes: LaneMap | None = None, lane_directions: Mapping[str, str] | None = None,
-                 confirm_frames: int = 2, forget_s: float = 10.0) -> None:
+                 confirm_frames: int = 2, forget_s: float = 10.0, counts: str = "both") -> None:
+        if counts not in ("both", "in", "out"):
+            raise ValueError(f"LineCounter {name}: counts={counts!r}; use 'both', 'in' or 'out'")
         self.name = name
         self.vector = Vector(sv.Point(*map(float, start)), sv.Point(*map(float, end)))
         self.in_side = self._side_sign(np.array(in_towards, dtype=float))
@@ -76,6 +83,7 @@ class LineCounter:
         self.lanes = lanes
         self.lane_directions = dict(lane_directions or {})
         self.confirm_frames = confirm_frames
+        self.counts = counts
         self.forget_s = forget_s
         self._tracks: dict[int, _TrackSide] = {}
         self._crossings: list[LineCrossing] = []
@@ -121,6 +129,8 @@ class LineCounter:
                 continue
             state.side, state.pending, state.pending_frames = side, 0, 0
             direction = "in" if side == self.in_side else "out"
+            if self.counts not in ("both", direction):
+                continue
             if state.counted is not None and not self._another_vehicle(state, direction):
                 continue
             state.counted, state.counted_lane = direction, state.lane

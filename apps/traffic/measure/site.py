@@ -55,7 +55,11 @@ class LineConfig(BaseModel):
     start: Point
     end: Point
     in_towards: Point | None = Field(None, description="a point on the side a vehicle reaches when crossing 'in'")
-    approach: Name | None = Field(None, description="for a stop line: the approach whose queues it ends")
+    counts: Literal["both", "in", "out"] = Field(
+        "both", description="the direction(s) a counting line counts: a site may count entering vehicles on one "
+        "line and leaving ones on another, each where that direction is seen best")
+    approach: Name | None = Field(None, description="for a stop line: the approach whose queues it ends; for a "
+                                  "counting line: the approach it counts")
 
     @model_validator(mode="after")
     def _usable(self) -> LineConfig:

@@ -67,7 +67,8 @@ class SiteMeasurement:
         self.speed = SpeedEstimator(ground, window_s=config.speed_window_s)
         lanes = LaneMap({lane.name: lane.polygon for lane in config.lanes})
         directions = {lane.name: lane.direction for lane in config.lanes}
-        self.counters = [LineCounter(line.name, line.start, line.end, line.in_towards, lanes, directions)
+        self.counters = [LineCounter(line.name, line.start, line.end, line.in_towards, lanes, directions,
+                                     counts=line.counts)
                          for line in config.lines if line.kind == "count"]
         self.occupancy = ZoneOccupancy({lane.name: lane.detector or lane.polygon for lane in config.lanes})
         self.presence = LanePresence(lanes)

@@ -13,12 +13,14 @@ BEARINGS = {"north": 0.0, "east": 90.0, "south": 180.0, "west": 270.0}
 
 
 def site_config_for(camera: PoleCamera, layout: IntersectionLayout, name: str, lane_reach_m: float = 60.0,
-                    count_line_m: float = 8.0, min_area_px: float = 400.0) -> dict:
+                    count_line_m: float = 8.0, count_out_line_m: float | None = None,
+                    min_area_px: float = 400.0) -> dict:
     """A site config dict (the YAML layout of edgesight.apps.traffic.measure.site) for what `camera` sees.
 
-    Lanes run from the junction edge out to `lane_reach_m`; each arm's counting line crosses both directions
-    `count_line_m` beyond the stop line. Parts outside the image are clipped; lanes or lines that end up too
-    small to measure on are left out."""
+    Lanes run from the junction edge out to `lane_reach_m`; each arm's counting line `<arm>_count` crosses both
+    directions `count_line_m` beyond the stop line. With `count_out_line_m`, entering vehicles are counted on
+    `<arm>_count_in` there and leaving ones on `<arm>_count_out` that far beyond the stop line. Parts outside
+    the image are clipped; lanes or lines that end up too small to measure on are left out."""
     w, h = camera.resolution
     frame = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     lanes, lines, approaches = [], [], []
@@ -41,15 +43,28 @@ def site_config_for(camera: PoleCamera, layout: IntersectionLayout, name: str, l
         stop = _visible_segment(camera, layout.stop_line(arm), w, h)
         if stop is not None:
             lines.append({"name": f"{arm}_stop", "kind": "stop", "approach": arm, "start": stop[0], "end": stop[1]})
-        centre = layout.center + out * (layout.stop_line_m + count_line_m)
-        across = np.array([-out[1], out[0]]) * layout.half_width_m
-        count = _visible_segment(camera, np.array([centre - across, centre + across]), w, h)
-        towards_junction = camera.project(np.array([[*(centre - out * 2.0), 0.0]]))[0][0]
-        if count is not None and np.isfinite(towards_junction).all():
-            lines.append({"name": f"{arm}_count", "kind": "count", "start": count[0], "end": count[1],
-                          "in_towards": _points(towards_junction[None])[0]})
+        if count_out_line_m is None:
+            lines += _count_line(camera, layout, arm, f"{arm}_count", count_line_m, {})
+        else:
+            lines += _count_line(camera, layout, arm, f"{arm}_count_in", count_line_m, {"counts": "in", "approach": arm})
+            lines += _count_line(camera, layout, arm, f"{arm}_count_out", count_out_line_m,
+                                 {"counts": "out", "approach": arm})
     return {"name": name, "image_size": [w, h], "ground_plane": _ground_plane(camera),
             "approaches": approaches, "lanes": lanes, "lines": lines}
+
+
+def _count_line(camera: PoleCamera, layout: IntersectionLayout, arm: str, name: str, beyond_stop_m: float,
+                extra: dict) -> list[dict]:
+    """The counting line across the whole arm `beyond_stop_m` upstream of its stop line, if the camera sees it."""
+    out = np.array(ARM_DIRECTIONS[arm])
+    centre = layout.center + out * (layout.stop_line_m + beyond_stop_m)
+    across = np.array([-out[1], out[0]]) * layout.half_width_m
+    count = _visible_segment(camera, np.array([centre - across, centre + across]), *camera.resolution)
+    towards_junction = camera.project(np.array([[*(centre - out * 2.0), 0.0]]))[0][0]
+    if count is None or not np.isfinite(towards_junction).all():
+        return []
+    return [{"name": name, "kind": "count", "start": count[0], "end": count[1],
+             "in_towards": _points(towards_junction[None])[0], **extra}]
 
 
 def _visible(camera: PoleCamera, ground_quad: np.ndarray, frame: np.ndarray) -> np.ndarray | None:
