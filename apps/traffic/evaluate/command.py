@@ -32,7 +32,9 @@ def evaluate_command(
     routes: Annotated[Optional[list[Path]], typer.Option(help="route file(s) for --net; repeat for several")] = None,
     controller: Annotated[Optional[str], typer.Option("--controller", "-c", help=f"EdgeSight algorithm to run in "
                           f"the loop: {', '.join(ALGORITHMS)}")] = None,
-    seeds: Annotated[int, typer.Option(help="number of SUMO seeds, from 42 up")] = len(SEEDS),
+    seeds: Annotated[int, typer.Option(help="number of SUMO seeds, from --first-seed up")] = len(SEEDS),
+    first_seed: Annotated[int, typer.Option(help="the first SUMO seed (42-46 are the reported ones; start later to "
+                                            "add seeds to a run that stopped)")] = SEEDS[0],
     workers: Annotated[int, typer.Option(help="simulations run in parallel (a camera loop keeps two cores busy)")] = 2,
     exact: Annotated[bool, typer.Option(help="also run the controller on SUMO's exact lane counts (no cameras)")] = False,
     cameras: Annotated[bool, typer.Option("--cameras/--no-cameras", help="the controller fed by the camera "
@@ -67,6 +69,6 @@ def evaluate_command(
             raise typer.BadParameter(str(error)) from None
         if controller is not None and settings is not None:
             typer.echo(f"camera loop: {settings.describe()}", err=True)
-        table = evaluate(chosen, controller, seeds=range(SEEDS[0], SEEDS[0] + seeds), workers=workers,
+        table = evaluate(chosen, controller, seeds=range(first_seed, first_seed + seeds), workers=workers,
                          cameras=settings, exact=exact)
     typer.echo(json.dumps(table.as_json(), indent=2) if as_json else table.as_text())
