@@ -23,7 +23,7 @@ APPROACH_LANE_REACH_M = 100.0
 # up the queue they hide behind one another); leaving vehicles drive into view at the frame's bottom edge, often
 # behind vehicles queued at the stop line, and need a few frames of track before a line. So entering vehicles
 # are counted 8 m beyond the stop line and leaving ones 25 m beyond it (chosen on the 15-minute clips of seed 42,
-# checked on seed 43; README, Traffic).
+# checked on seeds 43 and 44; README, Traffic).
 APPROACH_COUNT_LINES_M = (8.0, 25.0)
 
 
