@@ -151,12 +151,11 @@ def score_clip(config: SiteConfig, frames: Sequence[FrameTruth], measured_counts
     stopped_mps = config.stopped_speed_kmh / 3.6
     rows, all_errors = [], []
     for approach in config.approaches:
-        true, names = Counter(), {}
-        for direction in ("in", "out"):
-            count_line = _count_line(config, approach.name, direction)
-            if count_line is not None:
-                true[direction] = true_crossings(frames, WorldLine(count_line, ground))[direction]
-                names[direction] = count_line.name
+        lines = {direction: _count_line(config, approach.name, direction) for direction in ("in", "out")}
+        names = {direction: line.name for direction, line in lines.items() if line is not None}
+        # One pass over the clip per line: a line counting both directions is walked once.
+        crossed = {line.name: true_crossings(frames, WorldLine(line, ground)) for line in lines.values() if line is not None}
+        true = Counter({direction: crossed[name][direction] for direction, name in names.items()})
         stop_line = next((line for line in config.lines if line.kind == "stop" and line.approach == approach.name), None)
         errors: list[float] = []
         max_queue = 0
