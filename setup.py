@@ -24,6 +24,7 @@ setup(
         "edgesight.apps.traffic": ["sites/*.yaml"],
         "edgesight.apps.traffic.scenarios": ["*.xml"],
         "edgesight.apps.inspection": ["lines/*.yaml"],
+        "edgesight.core.training": ["architectures/*.yaml"],
         "edgesight.dashboards": ["*.toml", "*.css", ".streamlit/*", "pages/*"],
     },
     cmdclass={"build_py": BuildPy},

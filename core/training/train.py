@@ -32,11 +32,14 @@ class AppRecipe:
     train_images: int
     val_images: int
     test_images: int
-    architecture: str = "yolov8n.yaml"  # trained from scratch: no pretrained weights can be downloaded here
+    architecture: str = "yolov8n.yaml"  # trained from scratch: no pretrained weights can be downloaded here; a
+    # stock Ultralytics model file, or one of ours in architectures/
     hours: float | None = None  # wall-clock training budget (the schedule is fitted to it); None: `epochs`
     dataset_args: tuple[str, ...] = ()  # extra renderer options (camera scale, ...)
     held_out: str = "test split rendered from another seed"  # what makes the test split unseen, for models/README.md
 
+
+ARCHITECTURES = Path(__file__).with_name("architectures")
 
 RECIPES = {
     # 18 minutes on one H200 (about 120 epochs); `epochs` applies only when --epochs is given.
@@ -84,7 +87,8 @@ def train_and_export(recipe: AppRecipe, data_yaml: Path, out: Path, device: str,
     os.environ.setdefault("YOLO_OFFLINE", "1")  # ultralytics probes public DNS at import otherwise
     from ultralytics import YOLO
 
-    model = YOLO(recipe.architecture)
+    ours = ARCHITECTURES / recipe.architecture
+    model = YOLO(str(ours) if ours.is_file() else recipe.architecture)
     t0 = time.time()
     model.train(data=str(data_yaml), epochs=epochs, imgsz=recipe.imgsz, batch=batch, device=device,
                 workers=workers, project=str(out / "runs"), name=recipe.model_name, plots=False, verbose=False,
@@ -126,11 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="render seed of train/val (test uses another)")
     parser.add_argument("--images", type=int, help="override the number of training images")
     parser.add_argument("--source", type=Path, help="real labelled set (Pascal VOC) for recipes that are not rendered")
+    parser.add_argument("--architecture", help="override the recipe's model file: a stock Ultralytics one "
+                        f"(yolo11n.yaml) or one of {', '.join(sorted(p.name for p in ARCHITECTURES.glob('*.yaml')))}")
     args = parser.parse_args(argv)
 
     recipe = RECIPES[args.app]
     if args.images:
         recipe = AppRecipe(**{**recipe.__dict__, "train_images": args.images})
+    if args.architecture:
+        recipe = AppRecipe(**{**recipe.__dict__, "architecture": args.architecture})
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     data_yaml = build_dataset(recipe, args.out / "data", args.seed, args.workers, args.source)
