@@ -95,6 +95,24 @@ def test_a_vehicle_lost_right_after_driving_into_view_keeps_its_identity():
     assert [c.direction for c in crossings] == ["out"]
 
 
+def test_a_car_pulling_away_while_hidden_keeps_its_identity_and_counts_once():
+    """Seen at seed 43 (west approach): a car creeping towards the line at 1 m/s is hidden for 2.4 s behind
+    traffic while the queue pulls away, and is found again 8.6 m on, past the line, under a new id. Its
+    creeping speed puts it 6 m short of that; pulling away it can cover the rest, so it is the same car."""
+    frames = southbound(1, np.arange(270, 292, 2)) + [frame()] * 12 + southbound(2, [376, 390, 405, 420])
+    assert [c.direction for c in run(LineCounter("l", **LINE), frames, fps=5.0)] == ["in"]
+
+
+def test_a_standing_car_lost_is_not_taken_over_by_a_new_vehicle_well_ahead():
+    """A car standing in the queue (its box jittering) has no heading: a new id 8 m ahead of it 2 s later is
+    another vehicle, not the standing car pulled away."""
+    identity = TrackIdentity(GROUND, NAMES)
+    standing = [frame((1, 50, y)) for y in (250, 251, 250, 251, 250)]
+    ahead = [frame((2, 50, 330))]
+    ids = [identity.update(det, k / 5).tracker_id.tolist() for k, det in enumerate(standing + [frame()] * 9 + ahead)]
+    assert ids[-1] != ids[0]
+
+
 def test_lost_id_right_after_counting_does_not_count_again():
     frames = southbound(1, [280, 292, 304, 306, 307]) + [frame()] * 5 + southbound(5, [299, 298, 305, 312, 325])
     crossings = run(LineCounter("l", **LINE), frames)
