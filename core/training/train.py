@@ -80,20 +80,41 @@ def _device_name(device: str) -> str:
     return "CPU" if device == "cpu" else f"{torch.cuda.get_device_name(int(device.split(',')[0]))} (cuda:{device})"
 
 
+def last_checkpoint(recipe: AppRecipe, out: Path) -> Path:
+    return out / "runs" / recipe.model_name / "weights" / "last.pt"
+
+
+def _training_seconds(results_csv: Path) -> float | None:
+    """Wall clock over all sessions of a run: ultralytics' `time` column restarts from 0 in a resumed session."""
+    if not results_csv.is_file():
+        return None
+    import csv
+
+    times = [float(row["time"]) for row in csv.DictReader(results_csv.open()) if row.get("time")]
+    return sum(a for a, b in zip(times, times[1:] + [0.0]) if b < a) if times else None
+
+
 def train_and_export(recipe: AppRecipe, data_yaml: Path, out: Path, device: str, epochs: int, batch: int,
-                     workers: int, hours: float | None = None, cache: str | bool = False) -> dict:
+                     workers: int, hours: float | None = None, cache: str | bool = False,
+                     resume: bool = False) -> dict:
     """Train (for `epochs`, or for `hours` of wall clock with the schedule fitted to it), export ONNX and
-    evaluate the ONNX file on the held-out test split."""
+    evaluate the ONNX file on the held-out test split. `resume` goes on from the run's last epoch instead (its
+    epochs and schedule come from the checkpoint)."""
     os.environ.setdefault("YOLO_OFFLINE", "1")  # ultralytics probes public DNS at import otherwise
     from ultralytics import YOLO
 
-    ours = ARCHITECTURES / recipe.architecture
-    model = YOLO(str(ours) if ours.is_file() else recipe.architecture)
     t0 = time.time()
-    model.train(data=str(data_yaml), epochs=epochs, imgsz=recipe.imgsz, batch=batch, device=device,
-                workers=workers, project=str(out / "runs"), name=recipe.model_name, plots=False, verbose=False,
-                exist_ok=True, seed=0, deterministic=False, cache=cache, **({"time": hours} if hours else {}))
-    train_s = time.time() - t0
+    if resume:
+        model = YOLO(str(last_checkpoint(recipe, out)))
+        model.train(resume=True, data=str(data_yaml), device=device, workers=workers, cache=cache)
+    else:
+        ours = ARCHITECTURES / recipe.architecture
+        model = YOLO(str(ours) if ours.is_file() else recipe.architecture)
+        model.train(data=str(data_yaml), epochs=epochs, imgsz=recipe.imgsz, batch=batch, device=device,
+                    workers=workers, project=str(out / "runs"), name=recipe.model_name, plots=False,
+                    verbose=False, exist_ok=True, seed=0, deterministic=False, cache=cache,
+                    **({"time": hours} if hours else {}))
+    train_s = _training_seconds(Path(model.trainer.save_dir) / "results.csv") or time.time() - t0
     epochs = model.trainer.epoch + 1  # with a time budget, the epochs that fitted in it
     best = YOLO(str(Path(model.trainer.best)))
     onnx_path = Path(best.export(format="onnx", imgsz=recipe.imgsz, simplify=False, dynamic=False, opset=17))
@@ -130,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="render seed of train/val (test uses another)")
     parser.add_argument("--images", type=int, help="override the number of training images")
     parser.add_argument("--source", type=Path, help="real labelled set (Pascal VOC) for recipes that are not rendered")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on with an interrupted run in --out (its data set and last epoch's checkpoint)")
     parser.add_argument("--architecture", help="override the recipe's model file: a stock Ultralytics one "
                         f"(yolo11n.yaml) or one of {', '.join(sorted(p.name for p in ARCHITECTURES.glob('*.yaml')))}")
     args = parser.parse_args(argv)
@@ -140,13 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.architecture:
         recipe = AppRecipe(**{**recipe.__dict__, "architecture": args.architecture})
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.resume and not last_checkpoint(recipe, args.out).is_file():
+        raise SystemExit(f"--resume: no interrupted run in {args.out} ({last_checkpoint(recipe, args.out)} is missing)")
     t0 = time.time()
-    data_yaml = build_dataset(recipe, args.out / "data", args.seed, args.workers, args.source)
+    data_yaml = args.out / "data" / "data.yaml"
+    if not (args.resume and data_yaml.is_file()):
+        data_yaml = build_dataset(recipe, args.out / "data", args.seed, args.workers, args.source)
     render_s = time.time() - t0
     hours = args.hours or (None if args.epochs else recipe.hours)
     summary = train_and_export(recipe, data_yaml, args.out, args.device, args.epochs or recipe.epochs,
                                args.batch, args.loader_workers or min(args.workers, 8), hours,
-                               False if args.cache == "none" else args.cache)
+                               False if args.cache == "none" else args.cache, args.resume)
     summary.update({"app": args.app, "render_seconds": round(render_s, 1), "train_images": recipe.train_images,
                     "rebuild": f"edgesight train {args.app}", "held_out": recipe.held_out})
     (args.out / f"{recipe.model_name}.json").write_text(json.dumps(summary, indent=2))
