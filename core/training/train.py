@@ -110,8 +110,10 @@ def train_and_export(recipe: AppRecipe, data_yaml: Path, out: Path, device: str,
     else:
         ours = ARCHITECTURES / recipe.architecture
         model = YOLO(str(ours) if ours.is_file() else recipe.architecture)
+        # project is absolute: ultralytics 8.4 files a relative one under its own runs/detect/, where
+        # last_checkpoint() would not find it.
         model.train(data=str(data_yaml), epochs=epochs, imgsz=recipe.imgsz, batch=batch, device=device,
-                    workers=workers, project=str(out / "runs"), name=recipe.model_name, plots=False,
+                    workers=workers, project=str((out / "runs").resolve()), name=recipe.model_name, plots=False,
                     verbose=False, exist_ok=True, seed=0, deterministic=False, cache=cache,
                     **({"time": hours} if hours else {}))
     train_s = _training_seconds(Path(model.trainer.save_dir) / "results.csv") or time.time() - t0
