@@ -131,7 +131,9 @@ def train_and_export(recipe: AppRecipe, data_yaml: Path, out: Path, device: str,
     names = metrics.names
     per_class = {names[int(c)]: {"map50": round(float(metrics.box.ap50[i]), 4), "map50_95": round(float(metrics.box.ap[i]), 4)}
                  for i, c in enumerate(metrics.box.ap_class_index)}
-    return {"model": target.name, "architecture": recipe.architecture, "imgsz": recipe.imgsz, "epochs": epochs,
+    # A resumed run's model file is the checkpoint's, whatever --architecture says now.
+    architecture = Path(getattr(best.model, "yaml", {}).get("yaml_file") or recipe.architecture).name
+    return {"model": target.name, "architecture": architecture, "imgsz": recipe.imgsz, "epochs": epochs,
             "train_seconds": round(train_s, 1), "device": _device_name(device), "hours": hours,
             "map50": round(float(metrics.box.map50), 4), "map50_95": round(float(metrics.box.map), 4),
             "per_class": per_class, "onnx_bytes": target.stat().st_size}
