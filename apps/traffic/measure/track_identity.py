@@ -106,10 +106,11 @@ class TrackIdentity:
     def _match_key(ident: _Identity, xy: np.ndarray, gap: float) -> tuple[float, float]:
         """(how far `xy` lies from where the lost vehicle can be after `gap` seconds, how far from its
         constant-speed position). Where it stood counts (a vehicle braking to a stop is lost while its smoothed
-        velocity still says it is moving), and so does where it was heading. A vehicle with a heading may also have sped up: a queue discharging at the start of green
-        carries a car hidden behind a bus several metres past where its creeping speed puts it, so the reach
-        runs along its heading, from where it stood to its constant-speed position plus what it gains pulling
-        away at MAX_ACCEL_MPS2. A standing vehicle's velocity is box jitter, no heading, and gets no reach."""
+        velocity still says it is moving), and so does where it was heading. A vehicle with a heading may also
+        have sped up: a queue discharging at the start of green carries a car hidden behind a bus several metres
+        past where its creeping speed puts it, so the reach runs along its heading, from where it stood to its
+        constant-speed position plus what it gains pulling away at MAX_ACCEL_MPS2. A standing vehicle's velocity
+        is box jitter, no heading, and gets no reach."""
         ahead = ident.xy + ident.velocity * gap
         off_ahead = float(np.linalg.norm(ahead - xy))
         speed = float(np.linalg.norm(ident.velocity))
