@@ -157,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, help="real labelled set (Pascal VOC) for recipes that are not rendered")
     parser.add_argument("--resume", action="store_true",
                         help="go on with an interrupted run in --out (its data set and last epoch's checkpoint)")
+    parser.add_argument("--imgsz", type=int, help="override the recipe's input size (a multiple of 32)")
+    parser.add_argument("--render-option", action="append", default=[], metavar="OPTION",
+                        help="extra renderer option, repeatable; a later one overrides the recipe's "
+                             "(e.g. --render-option=--width=960 --render-option=--px-per-mm=3.6)")
     parser.add_argument("--architecture", help="override the recipe's model file: a stock Ultralytics one "
                         f"(yolo11n.yaml) or one of {', '.join(sorted(p.name for p in ARCHITECTURES.glob('*.yaml')))}")
     args = parser.parse_args(argv)
@@ -166,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
         recipe = AppRecipe(**{**recipe.__dict__, "train_images": args.images})
     if args.architecture:
         recipe = AppRecipe(**{**recipe.__dict__, "architecture": args.architecture})
+    if args.imgsz:
+        if args.imgsz % 32:
+            parser.error(f"--imgsz {args.imgsz} is not a multiple of 32 (the detector's largest stride)")
+        recipe = AppRecipe(**{**recipe.__dict__, "imgsz": args.imgsz})
+    if args.render_option:
+        recipe = AppRecipe(**{**recipe.__dict__, "dataset_args": (*recipe.dataset_args, *args.render_option)})
     args.out.mkdir(parents=True, exist_ok=True)
     if args.resume and not last_checkpoint(recipe, args.out).is_file():
         raise SystemExit(f"--resume: no interrupted run in {args.out} ({last_checkpoint(recipe, args.out)} is missing)")
@@ -179,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                                args.batch, args.loader_workers or min(args.workers, 8), hours,
                                False if args.cache == "none" else args.cache, args.resume)
     summary.update({"app": args.app, "render_seconds": round(render_s, 1), "train_images": recipe.train_images,
+                    "render_options": list(recipe.dataset_args),
                     "rebuild": f"edgesight train {args.app}", "held_out": recipe.held_out})
     (args.out / f"{recipe.model_name}.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))
