@@ -106,7 +106,10 @@ def train_and_export(recipe: AppRecipe, data_yaml: Path, out: Path, device: str,
     t0 = time.time()
     if resume:
         model = YOLO(str(last_checkpoint(recipe, out)))
-        model.train(resume=True, data=str(data_yaml), device=device, workers=workers, cache=cache)
+        # time=None: a run trained to a time budget saved the epoch count it fitted to that budget, and the
+        # resumed session must keep it. With the budget still set, ultralytics refits the total to budget / this
+        # session's epoch time as if no epoch had been trained yet, which stopped a 70-epoch run at epoch 38.
+        model.train(resume=True, data=str(data_yaml), device=device, workers=workers, cache=cache, time=None)
     else:
         ours = ARCHITECTURES / recipe.architecture
         model = YOLO(str(ours) if ours.is_file() else recipe.architecture)
