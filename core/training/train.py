@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -169,16 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     recipe = RECIPES[args.app]
-    if args.images:
-        recipe = AppRecipe(**{**recipe.__dict__, "train_images": args.images})
-    if args.architecture:
-        recipe = AppRecipe(**{**recipe.__dict__, "architecture": args.architecture})
-    if args.imgsz:
-        if args.imgsz % 32:
-            parser.error(f"--imgsz {args.imgsz} is not a multiple of 32 (the detector's largest stride)")
-        recipe = AppRecipe(**{**recipe.__dict__, "imgsz": args.imgsz})
+    if args.imgsz and args.imgsz % 32:
+        parser.error(f"--imgsz {args.imgsz} is not a multiple of 32 (the detector's largest stride)")
+    overrides = {"train_images": args.images, "architecture": args.architecture, "imgsz": args.imgsz}
+    recipe = replace(recipe, **{k: v for k, v in overrides.items() if v})
     if args.render_option:
-        recipe = AppRecipe(**{**recipe.__dict__, "dataset_args": (*recipe.dataset_args, *args.render_option)})
+        recipe = replace(recipe, dataset_args=(*recipe.dataset_args, *args.render_option),
+                         held_out=f"{recipe.held_out}; rendered with {' '.join(args.render_option)}")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.resume and not last_checkpoint(recipe, args.out).is_file():
         raise SystemExit(f"--resume: no interrupted run in {args.out} ({last_checkpoint(recipe, args.out)} is missing)")
