@@ -105,7 +105,15 @@ def train_and_export(recipe: AppRecipe, data_yaml: Path, out: Path, device: str,
 
     t0 = time.time()
     if resume:
-        model = YOLO(str(last_checkpoint(recipe, out)))
+        import torch
+
+        checkpoint = last_checkpoint(recipe, out)
+        # A finished run's last.pt keeps epoch -1; ultralytics, asked to resume it, quietly starts a new run with
+        # its own defaults (seen: 100 epochs at batch 16 from the finished weights).
+        if torch.load(checkpoint, map_location="cpu", weights_only=False).get("epoch", -1) < 0:
+            raise SystemExit(f"--resume: the run in {out} finished, nothing to resume ({checkpoint} is its final "
+                             "checkpoint); train again without --resume, into another --out")
+        model = YOLO(str(checkpoint))
         # time=None: a run trained to a time budget saved the epoch count it fitted to that budget, and the
         # resumed session must keep it. With the budget still set, ultralytics refits the total to budget / this
         # session's epoch time as if no epoch had been trained yet, which stopped a 70-epoch run at epoch 38.
@@ -177,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         recipe = replace(recipe, dataset_args=(*recipe.dataset_args, *args.render_option),
                          held_out=f"{recipe.held_out}; rendered with {' '.join(args.render_option)}")
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.resume and not last_checkpoint(recipe, args.out).is_file():
-        raise SystemExit(f"--resume: no interrupted run in {args.out} ({last_checkpoint(recipe, args.out)} is missing)")
+    if args.resume and not (checkpoint := last_checkpoint(recipe, args.out)).is_file():
+        raise SystemExit(f"--resume: no interrupted run in {args.out} ({checkpoint} is missing)")
     t0 = time.time()
     data_yaml = args.out / "data" / "data.yaml"
     if not (args.resume and data_yaml.is_file()):
