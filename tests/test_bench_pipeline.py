@@ -25,6 +25,7 @@ def test_short_mode_prints_the_table(mp4v_video):
     assert r.exit_code == 0, r.output
     assert "onnxruntime session.run" in r.output and "edgesight pipeline" in r.output
     assert "frames/s" in r.output and "p99 ms" in r.output
+    assert "CPU ms a frame, which the floor leaves out" in r.output  # the decode, whose cost the codec decides
     # Ultralytics is an optional extra: either it ran, or the table says why not
     assert "ultralytics" in r.output
 
@@ -44,6 +45,7 @@ def test_json_with_streams_has_batched_and_independent_rows(mp4v_video):
         report["ratios"])
     assert all(row["cpu_ms_per_frame"] > 0 for row in report["rows"])
     assert report["rows"][0]["cost_x_floor"] == 1.0
+    assert report["media"]["width"] > 0 and report["media"]["decode_cpu_ms"] > 0
 
 
 def test_missing_video_is_one_line_error(tmp_path):

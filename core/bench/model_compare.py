@@ -32,7 +32,7 @@ class ModelComparison:
 
 def compare_models(reference: Path, candidate: Path, video: Path, *, frames: int = 20, rounds: int = 5,
                    threads: int = 0, eval_data: Path | None = None) -> ModelComparison:
-    images = first_frames(video, frames)
+    images = first_frames(video, frames).images
     variants = [FloorVariant(Detector(path, threads=threads), images) for path in (reference, candidate)]
     passes: list[list] = [[], []]
     for round_no in range(rounds):

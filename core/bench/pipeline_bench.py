@@ -62,6 +62,7 @@ class Row:
 class BenchReport:
     settings: dict
     machine: dict
+    media: dict  # the video's codec, size and decode cost (floor.Clip)
     rows: list[Row]
     ratios: dict[str, float] = field(default_factory=dict)  # named comparisons, medians of per-round ratios
     skipped: dict[str, str] = field(default_factory=dict)  # variant -> why it did not run
@@ -100,7 +101,8 @@ def run_pipeline_bench(settings: BenchSettings) -> BenchReport:
 
 def _run(settings: BenchSettings, workdir: str) -> BenchReport:
     detector = Detector(settings.model, conf=settings.conf, iou=settings.iou, threads=settings.threads)
-    variants: list[Variant] = [FloorVariant(detector, first_frames(settings.video, settings.frames))]
+    clip = first_frames(settings.video, settings.frames)
+    variants: list[Variant] = [FloorVariant(detector, clip.images)]
     skipped: dict[str, str] = {}
     if settings.ultralytics:
         loaded = UltralyticsVariant.load(settings.model, settings.video, track=settings.track, conf=settings.conf,
@@ -140,4 +142,5 @@ def _run(settings: BenchSettings, workdir: str) -> BenchReport:
         ratios["batched_cpu_x_independent"] = _median_ratio(batched, independent, lambda p: p.cpu_ms_per_frame)
         ratios["batched_fps_x_one_stream"] = _median_ratio(batched, passes["edgesight pipeline"], lambda p: p.fps)
     return BenchReport(settings={k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()},
-                       machine=_machine(detector), rows=rows, ratios=ratios, skipped=skipped)
+                       machine=_machine(detector), media=clip.describe(), rows=rows, ratios=ratios,
+                       skipped=skipped)

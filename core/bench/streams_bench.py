@@ -68,7 +68,7 @@ def run_streams_bench(model: Path, video: Path, *, streams: list[int], frames: i
         if Detector(model).batch_size == 1:
             model = make_batch_dynamic(model, Path(work) / f"{model.stem}.batch.onnx")
         detector = Detector(model, device=device, threads=threads)
-        images = first_frames(video, 8)
+        images = first_frames(video, 8).images
         rows = []
         for n in streams:
             model_ms = _model_ms(detector, images, n)

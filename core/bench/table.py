@@ -12,10 +12,12 @@ RATIO_LABELS = {
 
 
 def format_report(report: BenchReport) -> str:
-    s, m = report.settings, report.machine
+    s, m, v = report.settings, report.machine, report.media
     threads = s["threads"] or "ONNX Runtime default"
     lines = [
         f"model {s['model']}, video {s['video']}, {s['streams']} stream(s), tracking {'on' if s['track'] else 'off'}",
+        f"video {v['codec']} {v['width']}x{v['height']}: decoding costs {v['decode_cpu_ms']:.1f} CPU ms a frame, "
+        "which the floor leaves out and every other row pays",
         f"{m['cores']} cores ({m['cpu']}), onnxruntime {m['onnxruntime']} {m['provider']}, threads {threads}; "
         f"{s['rounds']} interleaved rounds x {s['frames']} frames; ratios are medians of per-round ratios",
         f"{'':34}{'frames/s':>9}{'ms/frame':>10}{'x floor':>9}{'p50 ms':>9}{'x floor':>9}{'p99 ms':>9}{'x floor':>9}"
