@@ -17,7 +17,7 @@ class Clip:
     """The first frames of a video, and what decoding them cost: the floor leaves decoding out and every other
     variant pays it, and the codec decides how much (an H.264 frame costs several times an MPEG-4 Part 2 one)."""
     images: list[np.ndarray]
-    codec: str  # FourCC as FFmpeg reports it: h264, hevc, FMP4, mp4v, ...
+    codec: str  # FourCC as OpenCV's FFmpeg backend reports it: h264, hevc, FMP4, mp4v, ...
     decode_cpu_ms: float  # CPU time of all threads a frame, after the first (opening and the decoder's start)
 
     def describe(self) -> dict:
