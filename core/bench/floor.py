@@ -26,7 +26,8 @@ class Clip:
 
 
 def first_frames(video: str | Path, count: int) -> Clip:
-    """The first `count` decoded frames of `video` (fewer when it is shorter)."""
+    """The first `count` decoded frames of `video` (fewer when it is shorter), with its codec and what a frame
+    cost to decode."""
     capture = cv2.VideoCapture(str(video))
     fourcc = int(capture.get(cv2.CAP_PROP_FOURCC)) & 0xFFFFFFFF
     frames = []
