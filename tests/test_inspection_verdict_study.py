@@ -1,5 +1,9 @@
 """The offline verdict study scores like the live line: with a perfect detector's boxes every defective part is
-diverted and no good one; without defect boxes every defective part escapes. A recording survives save and load."""
+diverted and no good one; without defect boxes every defective part escapes. A recording survives save and load.
+Several recordings are pooled into one score, with the escapes counted by defect class."""
+import json
+from collections import Counter
+
 import numpy as np
 
 from edgesight.apps.inspection.classes import CLASS_NAMES, PART_CLASS_ID
@@ -46,6 +50,31 @@ def test_without_defect_boxes_every_defective_part_escapes(inspection_line, insp
     score = replay_verdicts(recording, InspectionConfig())
     assert score.escapes == score.defective > 0 and score.false_rejects == 0
     assert {part for part, _ in score.escaped} <= {p for p in range(200) if inspection_line.part(p).spec.defective}
+
+
+def test_replay_pools_several_recordings_and_counts_escapes_by_class(tmp_path, inspection_line, inspection_camera,
+                                                                       truth_detections) -> None:
+    from typer.testing import CliRunner
+
+    from edgesight.apps.inspection.cli import app
+
+    recording = truth_recording(inspection_line, inspection_camera, truth_detections, keep_defects=False)
+    paths = [tmp_path / "a.npz", tmp_path / "b.npz"]
+    for path in paths:
+        recording.save(path)
+    result = CliRunner().invoke(app, ["replay-verdicts", *map(str, paths), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [row["recording"] for row in rows] == [*map(str, paths), "all"]
+    one, pooled = rows[0], rows[-1]
+    assert pooled["recordings"] == 2 and pooled["parts"] == 2 * one["parts"]
+    assert pooled["escapes"] == pooled["defective"] == 2 * one["defective"] > 0
+    by_class = Counter(name for entry in one["escaped"] for name in set(entry.split(":")[1].split("+")))
+    assert pooled["escapes_by_class"] == {name: 2 * n for name, n in by_class.items()}
+
+    text = CliRunner().invoke(app, ["replay-verdicts", *map(str, paths)]).output.splitlines()
+    assert len(text) == 3 and text[-1].split()[1:4] == ["all", "2", "recordings"], text
+    assert f"escapes {pooled['escapes']}/{pooled['defective']}" in text[-1]
 
 
 def test_tuning_raises_a_threshold_that_false_positives_cross_and_writes_a_loadable_config(

@@ -6,12 +6,15 @@ import asyncio
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import cv2
 import typer
 
 from .config import InspectionConfig
+
+if TYPE_CHECKING:
+    from .verdict_study import VerdictScore
 
 app = typer.Typer(help="Defect inspection on a conveyor: one verdict per part, a reject that fires on time.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -262,31 +265,50 @@ def record_detections_cmd(
 def replay_verdicts_cmd(
     recordings: Annotated[list[Path], typer.Argument(help="recordings made by record-detections")],
     config: Annotated[list[Path], typer.Option("--config", "-c", help="line config(s) to compare")] = [DEFAULT_CONFIG],
-    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one per config and recording")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, one per config and recording, then one per "
+                                          "config pooling its recordings (\"recording\": \"all\")")] = False,
 ) -> None:
-    """Escapes and false rejects of each config's tracking and verdict rules over recorded detections."""
-    from .verdict_study import DetectionRecording, replay_verdicts
+    """Escapes and false rejects of each config's tracking and verdict rules over recorded detections; with several
+    recordings, each config's pooled score follows, with its escapes counted by defect class."""
+    from .verdict_study import DetectionRecording, VerdictScore, replay_verdicts
 
     loaded = [(path, DetectionRecording.load(path)) for path in recordings]
     for path in config:
         cfg = _load(path)
+        pooled = VerdictScore(0, 0, 0, 0, ())
         for rec_path, recording in loaded:
             try:
                 score = replay_verdicts(recording, cfg)
             except ValueError as exc:
                 raise _fail(f"{path} on {rec_path}: {exc}") from None
+            pooled += score
+            escaped = [f"{part}:{'+'.join(defects)}" for part, defects in score.escaped]
             row = {"config": str(path), "recording": str(rec_path), "seed": recording.line.seed, "fps": recording.fps,
-                   "parts": score.parts, "defective": score.defective, "escapes": score.escapes,
-                   "escape_rate": round(score.escape_rate, 4), "false_rejects": score.false_rejects,
-                   "false_reject_rate": round(score.false_reject_rate, 4),
-                   "escaped": [f"{part}:{'+'.join(defects)}" for part, defects in score.escaped]}
+                   **_score_fields(score), "escaped": escaped}
             if as_json:
                 typer.echo(json.dumps(row))
             else:
-                typer.echo(f"{path.name:<24} seed {row['seed']:<5} {recording.fps:g} fps  parts {score.parts:<4} "
-                           f"escapes {score.escapes}/{score.defective} ({score.escape_rate:.2%})  "
-                           f"false rejects {score.false_rejects}/{score.parts - score.defective} "
-                           f"({score.false_reject_rate:.2%})  escaped: {' '.join(row['escaped']) or '-'}")
+                typer.echo(f"{path.name:<24} seed {row['seed']:<5} {recording.fps:g} fps  {_score_text(score)}  "
+                           f"escaped: {' '.join(escaped) or '-'}")
+        if len(loaded) > 1:
+            by_class = pooled.escapes_by_class()
+            if as_json:
+                typer.echo(json.dumps({"config": str(path), "recording": "all", "recordings": len(loaded),
+                                       **_score_fields(pooled), "escapes_by_class": by_class}))
+            else:
+                typer.echo(f"{path.name:<24} all {len(loaded)} recordings  {_score_text(pooled)}  escapes by class: "
+                           f"{', '.join(f'{name} {n}' for name, n in by_class.items()) or '-'}")
+
+
+def _score_fields(score: VerdictScore) -> dict:
+    return {"parts": score.parts, "defective": score.defective, "escapes": score.escapes,
+            "escape_rate": round(score.escape_rate, 4), "false_rejects": score.false_rejects,
+            "false_reject_rate": round(score.false_reject_rate, 4)}
+
+
+def _score_text(score: VerdictScore) -> str:
+    return (f"parts {score.parts:<4} escapes {score.escapes}/{score.defective} ({score.escape_rate:.2%})  "
+            f"false rejects {score.false_rejects}/{score.parts - score.defective} ({score.false_reject_rate:.2%})")
 
 
 @app.command("tune-verdicts")
@@ -304,7 +326,7 @@ def tune_verdicts_cmd(
     import yaml
     from tqdm import tqdm
 
-    from .verdict_study import DetectionRecording, ThresholdSearch, replay_verdicts, tune_thresholds
+    from .verdict_study import DetectionRecording, ThresholdSearch, VerdictScore, replay_verdicts, tune_thresholds
 
     cfg = _load(config)
     loaded = [DetectionRecording.load(path) for path in recordings]
@@ -323,9 +345,11 @@ def tune_verdicts_cmd(
     out.write_text(header + yaml.safe_dump(raw, sort_keys=False))
     _load(out)  # what was written must load
     for label, rules in ((config.name, cfg), (out.name, tuned)):
+        pooled = VerdictScore(0, 0, 0, 0, ())
         for path, recording in zip(recordings, loaded):
             score = replay_verdicts(recording, rules)
-            typer.echo(f"{label:<24} {path.name:<20} escapes {score.escapes}/{score.defective} "
-                       f"({score.escape_rate:.2%})  false rejects {score.false_rejects}/{score.parts - score.defective} "
-                       f"({score.false_reject_rate:.2%})")
+            pooled += score
+            typer.echo(f"{label:<24} {path.name:<20} {_score_text(score)}")
+        if len(loaded) > 1:
+            typer.echo(f"{label:<24} {'all ' + str(len(loaded)):<20} {_score_text(pooled)}")
     typer.echo("thresholds: " + ", ".join(f"{n} {r.confidence:g}" for n, r in verdict.classes.items()) + f" -> {out}")

@@ -10,6 +10,7 @@ tuning seed kept apart from the seeds the figures are reported on.
 What it leaves out on purpose: frame drops and deadlines (the live `evaluate` measures those)."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,16 @@ class VerdictScore:
     def false_reject_rate(self) -> float:
         good = self.parts - self.defective
         return self.false_rejects / good if good else 0.0
+
+    def escapes_by_class(self) -> dict[str, int]:
+        """Escaped parts carrying each defect class, most first: where a better detector would pay off."""
+        counts = Counter(name for _, defects in self.escaped for name in set(defects))
+        return dict(counts.most_common())
+
+    def __add__(self, other: VerdictScore) -> VerdictScore:
+        """Two recordings' scores pooled (part indices are each recording's own)."""
+        return VerdictScore(self.parts + other.parts, self.defective + other.defective, self.escapes + other.escapes,
+                            self.false_rejects + other.false_rejects, self.escaped + other.escaped)
 
 
 class RecordingJudge:
