@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from edgesight.core.detect import Detector
 from edgesight.core.detect.cli import quantize
+from edgesight.core.detect.calibration import spread_frames
 from edgesight.core.detect.quantize import decoding_nodes, quantize_int8
 
 ROOT = Path(__file__).parent.parent
@@ -40,7 +41,7 @@ def test_box_decoding_stays_float_and_learned_convolutions_do_not():
 
 @pytest.mark.slow
 def test_int8_copy_finds_what_fp32_finds(tmp_path):
-    int8 = quantize_int8(SHIPPED, DEMO, tmp_path / "int8.onnx", calibration_frames=16)
+    int8 = quantize_int8(SHIPPED, spread_frames(DEMO, 16), tmp_path / "int8.onnx")
     ops = {node.op_type for node in onnx.load(str(int8)).graph.node}
     assert {"QuantizeLinear", "DequantizeLinear"} <= ops
     fp32, q = Detector(SHIPPED), Detector(int8)

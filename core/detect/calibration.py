@@ -1,4 +1,5 @@
-"""Calibration frames for static INT8 quantization: the user's own video, letterboxed exactly as at inference."""
+"""Calibration frames for static INT8 quantization (the user's own video, or a training run's validation images),
+letterboxed exactly as at inference."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +30,7 @@ def spread_frames(video: str | Path, count: int) -> list[np.ndarray]:
     return frames
 
 
-class VideoCalibration(CalibrationDataReader):
+class FrameCalibration(CalibrationDataReader):
     """Feeds ONNX Runtime's calibrator one letterboxed frame at a time."""
 
     def __init__(self, detector: Detector, frames: list[np.ndarray]) -> None:

@@ -29,14 +29,14 @@ def quantize(
     Example: edgesight quantize -m models/traffic_vehicles.onnx --video site.mp4 --eval-data held_out/data.yaml
     """
     from ..bench.model_compare import compare_models
+    from .calibration import spread_frames
     from .quantize import quantize_int8
 
     for path in (model, video, *([eval_data] if eval_data else [])):
         if not path.is_file():
             typer.secho(f"error: {path} not found", fg=typer.colors.RED, err=True)
             raise typer.Exit(2)
-    target = quantize_int8(model, video, out or model.with_suffix(".int8.onnx"),
-                           calibration_frames=calibration_frames)
+    target = quantize_int8(model, spread_frames(video, calibration_frames), out or model.with_suffix(".int8.onnx"))
     figures = compare_models(model, target, video, rounds=rounds, threads=threads, eval_data=eval_data)
     if as_json:
         typer.echo(json.dumps(figures.as_dict()))

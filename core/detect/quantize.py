@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
+import numpy as np
 import onnx
 from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quant_pre_process, quantize_static
 
-from .calibration import VideoCalibration, spread_frames
+from .calibration import FrameCalibration
 from .detector import Detector
 
 # Ops that only move or reshape data: walking back from a Conv through them still finds what feeds the Conv.
@@ -47,16 +49,16 @@ def decoding_nodes(graph: onnx.GraphProto) -> list[str]:
     return sorted(found)
 
 
-def quantize_int8(model: str | Path, video: str | Path, out: str | Path, *, calibration_frames: int = 64) -> Path:
-    """Write a static INT8 QDQ copy of `model` to `out`, calibrated on `calibration_frames` frames of `video`."""
+def quantize_int8(model: str | Path, frames: Sequence[np.ndarray], out: str | Path) -> Path:
+    """Write a static INT8 QDQ copy of `model` to `out`, calibrated on `frames` (BGR images as the camera gives
+    them; `calibration.spread_frames` takes them from a video)."""
     model, out = Path(model), Path(out)
     detector = Detector(model)
-    frames = spread_frames(video, calibration_frames)
     with tempfile.TemporaryDirectory(prefix="edgesight-quantize-") as work:
         prepared = Path(work) / "prepared.onnx"
         quant_pre_process(str(model), str(prepared), skip_symbolic_shape=True)  # ONNX shape inference is enough for detectors; no sympy
         graph = onnx.load(str(prepared)).graph
-        quantize_static(str(prepared), str(out), VideoCalibration(detector, frames), quant_format=QuantFormat.QDQ,
+        quantize_static(str(prepared), str(out), FrameCalibration(detector, frames), quant_format=QuantFormat.QDQ,
                         per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         nodes_to_exclude=decoding_nodes(graph), calibrate_method=CalibrationMethod.MinMax)
     _keep_metadata(model, out)

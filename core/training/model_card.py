@@ -39,13 +39,23 @@ def section(summary: dict) -> str:
   {summary['train_images']} rendered images ({summary['train_seconds']:.0f} s on {summary['device']}, rendering
   {summary['render_seconds']:.0f} s); ONNX {summary['onnx_bytes'] / 1e6:.1f} MB.
 - Held-out: {summary.get('held_out', 'test split rendered from another seed')}.
-- Held-out figures: **mAP50 {summary['map50']:.3f}, mAP50-95 {summary['map50_95']:.3f}**.
+- Held-out figures: **mAP50 {summary['map50']:.3f}, mAP50-95 {summary['map50_95']:.3f}**.{_int8_line(summary)}
 - Rebuild: `{summary['rebuild']}`
 
 | class | mAP50 | mAP50-95 |
 | --- | --- | --- |
 {rows}
 """
+
+
+def _int8_line(summary: dict) -> str:
+    int8 = summary.get("int8")
+    if not int8:
+        return ""
+    return f"""
+- Shipped as static INT8 (QDQ, `edgesight quantize`'s method) calibrated on {int8['calibration']}: the figures
+  above and below are the INT8 file's; the FP32 export scored mAP50 {int8['fp32_map50']:.3f}, mAP50-95
+  {int8['fp32_map50_95']:.3f} ({int8['fp32_onnx_bytes'] / 1e6:.1f} MB, kept in the training folder, not shipped)."""
 
 
 def write_readme(models_dir: Path = MODELS_DIR) -> Path:

@@ -37,6 +37,7 @@ class AppRecipe:
     hours: float | None = None  # wall-clock training budget (the schedule is fitted to it); None: `epochs`
     dataset_args: tuple[str, ...] = ()  # extra renderer options (camera scale, ...)
     held_out: str = "test split rendered from another seed"  # what makes the test split unseen, for models/README.md
+    int8: bool = False  # ship a static INT8 (QDQ) copy calibrated on the validation renders instead of the FP32 file
 
 
 ARCHITECTURES = Path(__file__).with_name("architectures")
@@ -135,19 +136,46 @@ def train_and_export(recipe: AppRecipe, data_yaml: Path, out: Path, device: str,
     shutil.copy(onnx_path, target)
     shutil.copy(model.trainer.best, out / f"{recipe.model_name}.pt")
 
-    # Held-out figures: the test split is rendered from another seed and camera pose than train/val.
-    onnx_model = YOLO(str(target), task="detect")
-    metrics = onnx_model.val(data=str(data_yaml), split="test", imgsz=recipe.imgsz, batch=1, device="cpu",
-                             plots=False, verbose=False, conf=0.001, iou=0.6)
-    names = metrics.names
-    per_class = {names[int(c)]: {"map50": round(float(metrics.box.ap50[i]), 4), "map50_95": round(float(metrics.box.ap[i]), 4)}
-                 for i, c in enumerate(metrics.box.ap_class_index)}
     # A resumed run's model file is the checkpoint's, whatever --architecture says now.
     architecture = Path(getattr(best.model, "yaml", {}).get("yaml_file") or recipe.architecture).name
     return {"model": target.name, "architecture": architecture, "imgsz": recipe.imgsz, "epochs": epochs,
             "train_seconds": round(train_s, 1), "device": _device_name(device), "hours": hours,
-            "map50": round(float(metrics.box.map50), 4), "map50_95": round(float(metrics.box.map), 4),
-            "per_class": per_class, "onnx_bytes": target.stat().st_size}
+            **held_out_figures(target, data_yaml, recipe.imgsz), "onnx_bytes": target.stat().st_size}
+
+
+def held_out_figures(onnx_path: Path, data_yaml: Path, imgsz: int) -> dict:
+    """mAP of an ONNX file on the test split, which is rendered from another seed and camera pose than train/val."""
+    from ultralytics import YOLO
+
+    metrics = YOLO(str(onnx_path), task="detect").val(data=str(data_yaml), split="test", imgsz=imgsz, batch=1,
+                                                       device="cpu", plots=False, verbose=False, conf=0.001, iou=0.6)
+    names = metrics.names
+    per_class = {names[int(c)]: {"map50": round(float(metrics.box.ap50[i]), 4), "map50_95": round(float(metrics.box.ap[i]), 4)}
+                 for i, c in enumerate(metrics.box.ap_class_index)}
+    return {"map50": round(float(metrics.box.map50), 4), "map50_95": round(float(metrics.box.map), 4),
+            "per_class": per_class}
+
+
+def quantize_to_int8(recipe: AppRecipe, out: Path, data_yaml: Path, summary: dict,
+                     calibration_images: int = 64) -> dict:
+    """Replace the exported FP32 file in `out` by a static INT8 copy calibrated on validation renders (the
+    camera's own kind of image), keep the FP32 file beside it, and score the INT8 file on the test split.
+    Runs where EdgeSight's runtime is installed (onnxruntime's quantizer), on the CPU."""
+    import cv2
+    import numpy as np
+
+    from ..detect.quantize import quantize_int8
+
+    target = out / f"{recipe.model_name}.onnx"
+    fp32 = target.with_suffix(".fp32.onnx")
+    shutil.move(target, fp32)
+    images = sorted((data_yaml.parent / "images" / "val").glob("*"))
+    picked = [images[i] for i in np.linspace(0, len(images) - 1, min(calibration_images, len(images))).astype(int)]
+    quantize_int8(fp32, [cv2.imread(str(p)) for p in picked], target)
+    int8 = {"calibration": f"{len(picked)} validation renders",
+            "fp32_map50": summary["map50"], "fp32_map50_95": summary["map50_95"], "fp32_onnx_bytes": summary["onnx_bytes"]}
+    return {**summary, **held_out_figures(target, data_yaml, recipe.imgsz), "onnx_bytes": target.stat().st_size,
+            "int8": int8}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = train_and_export(recipe, data_yaml, args.out, args.device, args.epochs or recipe.epochs,
                                args.batch, args.loader_workers or min(args.workers, 8), hours,
                                False if args.cache == "none" else args.cache, args.resume)
+    if recipe.int8:
+        summary = quantize_to_int8(recipe, args.out, data_yaml, summary)
     summary.update({"app": args.app, "render_seconds": round(render_s, 1), "train_images": recipe.train_images,
                     "render_options": list(recipe.dataset_args),
                     "rebuild": f"edgesight train {args.app}", "held_out": recipe.held_out})
