@@ -206,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
                              "(e.g. --render-option=--width=960 --render-option=--px-per-mm=3.6)")
     parser.add_argument("--architecture", help="override the recipe's model file: a stock Ultralytics one "
                         f"(yolo11n.yaml) or one of {', '.join(sorted(p.name for p in ARCHITECTURES.glob('*.yaml')))}")
+    parser.add_argument("--quantize-only", action="store_true",
+                        help="finish a run whose INT8 step could not run where it trained (a GPU box without "
+                             "EdgeSight's runtime): quantize the FP32 export and rewrite the summary in --out, "
+                             "rendering the validation and test splits again if they are not there")
     args = parser.parse_args(argv)
 
     recipe = RECIPES[args.app]
@@ -217,8 +221,14 @@ def main(argv: list[str] | None = None) -> int:
         recipe = replace(recipe, dataset_args=(*recipe.dataset_args, *args.render_option),
                          held_out=f"{recipe.held_out}; rendered with {' '.join(args.render_option)}")
     args.out.mkdir(parents=True, exist_ok=True)
+    summary_path = args.out / f"{recipe.model_name}.json"
+    if args.quantize_only:
+        return quantize_finished_run(recipe, args.out, summary_path, args.seed, args.workers)
     if args.resume and not (checkpoint := last_checkpoint(recipe, args.out)).is_file():
         raise SystemExit(f"--resume: no interrupted run in {args.out} ({checkpoint} is missing)")
+    blocker = int8_blocker() if recipe.int8 else None
+    if blocker:  # said before the hours of training, not only after them
+        print(f"note: {blocker}", file=sys.stderr)
     t0 = time.time()
     data_yaml = args.out / "data" / "data.yaml"
     if not (args.resume and data_yaml.is_file()):
@@ -228,12 +238,45 @@ def main(argv: list[str] | None = None) -> int:
     summary = train_and_export(recipe, data_yaml, args.out, args.device, args.epochs or recipe.epochs,
                                args.batch, args.loader_workers or min(args.workers, 8), hours,
                                False if args.cache == "none" else args.cache, args.resume)
-    if recipe.int8:
-        summary = quantize_to_int8(recipe, args.out, data_yaml, summary)
     summary.update({"app": args.app, "render_seconds": round(render_s, 1), "train_images": recipe.train_images,
                     "render_options": list(recipe.dataset_args),
                     "rebuild": f"edgesight train {args.app}", "held_out": recipe.held_out})
-    (args.out / f"{recipe.model_name}.json").write_text(json.dumps(summary, indent=2))
+    summary_path.write_text(json.dumps(summary, indent=2))
+    if recipe.int8:
+        if blocker:
+            print(f"error: FP32 export and summary written to {args.out}, not quantized: {blocker}", file=sys.stderr)
+            return 3
+        summary = quantize_to_int8(recipe, args.out, data_yaml, summary)
+        summary_path.write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def int8_blocker() -> str | None:
+    """Why the INT8 step cannot run on this machine (EdgeSight's runtime is missing), or None."""
+    try:
+        from ..detect import quantize  # noqa: F401
+    except ImportError as missing:
+        return (f"the INT8 step needs EdgeSight's runtime ({missing}); finish with the same command and "
+                "--quantize-only where `pip install -e '.[train]'` is done")
+    return None
+
+
+def quantize_finished_run(recipe: AppRecipe, out: Path, summary_path: Path, seed: int, workers: int) -> int:
+    model = out / f"{recipe.model_name}.onnx"
+    if not recipe.int8:
+        raise SystemExit(f"--quantize-only: the {recipe.model_name} recipe ships its FP32 export; there is no INT8 step")
+    if not (summary_path.is_file() and model.is_file()):
+        raise SystemExit(f"--quantize-only: no finished run in {out} ({model.name} and {summary_path.name} are "
+                         "needed): train first")
+    summary = json.loads(summary_path.read_text())
+    if "int8" in summary:
+        raise SystemExit(f"--quantize-only: {model} is INT8 already (its FP32 source: {model.with_suffix('.fp32.onnx')})")
+    data_yaml = out / "data" / "data.yaml"
+    if not data_yaml.is_file():  # trained on another machine: the same seeds render the same validation/test images
+        data_yaml = build_dataset(replace(recipe, train_images=0), out / "data", seed, workers, None)
+    summary = quantize_to_int8(recipe, out, data_yaml, summary)
+    summary_path.write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))
     return 0
 
