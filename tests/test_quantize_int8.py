@@ -14,8 +14,8 @@ import typer
 from typer.testing import CliRunner
 
 from edgesight.core.detect import Detector
-from edgesight.core.detect.cli import quantize
 from edgesight.core.detect.calibration import spread_frames
+from edgesight.core.detect.cli import quantize
 from edgesight.core.detect.quantize import decoding_nodes, quantize_int8
 
 ROOT = Path(__file__).parent.parent

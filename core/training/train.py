@@ -52,7 +52,7 @@ RECIPES = {
     # A training mix leaning towards PCBs (`--pcb-share 0.67`, where the escaped defects were) was tried and did not
     # catch more of them (README, Inspection); both kinds stay equally likely. The escapes follow the detector's
     # size: YOLO11s (15 minutes on one H200, about 90 epochs) misses half as many defective parts as YOLO11n did
-    # at the same false rejects, and in INT8 it costs the 2-core box about what YOLO11n cost in FP32.
+    # at the same false rejects, and in INT8 it costs the 2-core box 1.3x what YOLO11n cost in FP32.
     "inspection": AppRecipe("edgesight.apps.inspection.sim.dataset", "inspection_defects", imgsz=640, epochs=90,
                             train_images=5000, val_images=300, test_images=300, dataset_args=("--px-per-mm", "2.4"),
                             architecture="yolo11s.yaml", hours=0.25, int8=True,
@@ -269,6 +269,8 @@ def quantize_finished_run(recipe: AppRecipe, out: Path, summary_path: Path, seed
     if not (summary_path.is_file() and model.is_file()):
         raise SystemExit(f"--quantize-only: no finished run in {out} ({model.name} and {summary_path.name} are "
                          "needed): train first")
+    if blocker := int8_blocker():
+        raise SystemExit(f"--quantize-only: {blocker}")
     summary = json.loads(summary_path.read_text())
     if "int8" in summary:
         raise SystemExit(f"--quantize-only: {model} is INT8 already (its FP32 source: {model.with_suffix('.fp32.onnx')})")
