@@ -92,10 +92,31 @@ def test_a_pcb_share_leans_the_training_mix_and_leaves_the_held_out_split_alone(
     with pytest.raises(ValueError, match="pcb_share"):
         PartSampler(pcb_share=1.5)
 
+    _assert_only_training_splits_change(tmp_path, RandomSceneSettings(pcb_share=0.9))
+
+
+def test_defect_weights_lean_the_defect_classes_and_leave_the_held_out_split_alone(tmp_path) -> None:
+    rng = np.random.default_rng(4)
+    sampler = PartSampler(defect_share=1.0, second_defect_share=0.0, defect_weights={"missing_feature": 3.0})
+    drawn = [sampler.sample(rng, i).defects[0] for i in range(3000)]
+    assert 0.37 < drawn.count("missing_feature") / len(drawn) < 0.49  # 3 of 7
+    assert 0.10 < drawn.count("scratch") / len(drawn) < 0.19  # 1 of 7
+    with pytest.raises(ValueError, match="not defect classes"):
+        PartSampler(defect_weights={"hole": 2.0})
+    with pytest.raises(ValueError, match="must be > 0"):
+        PartSampler(defect_weights={"crack": 0.0})
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "bad"), "--defect-weights", "missing_feature=two"])
+
+    _assert_only_training_splits_change(tmp_path, RandomSceneSettings(defect_weights=(("missing_feature", 3.0),)))
+
+
+def _assert_only_training_splits_change(tmp_path, leaning: RandomSceneSettings) -> None:
+    """A training mix renders other train images from the same seed and the very same held-out test split."""
     counts = {"train": 4, "test": 3}
     even = build_dataset(tmp_path / "even", counts, seed=0, test_seed=1, settings=RandomSceneSettings())
-    leaning = build_dataset(tmp_path / "pcb", counts, seed=0, test_seed=1, settings=RandomSceneSettings(pcb_share=0.9))
+    leant = build_dataset(tmp_path / "leant", counts, seed=0, test_seed=1, settings=leaning)
     for split, same in (("test", True), ("train", False)):
         a = [p.read_text() for p in sorted((even.parent / "labels" / split).glob("*.txt"))]
-        b = [p.read_text() for p in sorted((leaning.parent / "labels" / split).glob("*.txt"))]
+        b = [p.read_text() for p in sorted((leant.parent / "labels" / split).glob("*.txt"))]
         assert (a == b) is same, split

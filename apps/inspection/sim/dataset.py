@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from edgesight.core.training.dataset import YoloDatasetWriter
-from ..classes import CLASS_NAMES
+from ..classes import CLASS_NAMES, DEFECT_CLASSES
 from .belt import BeltRenderer
 from .camera import CameraConditions, CameraModel
 from .part_renderer import PartRenderer, PartSprite
@@ -37,6 +37,7 @@ class RandomSceneSettings:
     defect_share: float = 0.6  # training wants many defect examples; the line itself runs with a far lower share
     empty_share: float = 0.05  # frames of bare belt, so the detector learns the belt is not a part
     pcb_share: float | None = None  # share of PCBs among parts; None: both kinds equally likely
+    defect_weights: tuple[tuple[str, float], ...] = ()  # (class, relative weight) pairs; (): classes equally likely
 
 
 class RandomSceneRenderer:
@@ -45,7 +46,8 @@ class RandomSceneRenderer:
 
     def __init__(self, settings: RandomSceneSettings) -> None:
         self.s = settings
-        self.sampler = PartSampler(settings.defect_share, pcb_share=settings.pcb_share)
+        self.sampler = PartSampler(settings.defect_share, pcb_share=settings.pcb_share,
+                                   defect_weights=dict(settings.defect_weights))
         self.camera = CameraModel(settings.width, settings.height)
         self.composer = SceneComposer()
 
@@ -87,8 +89,8 @@ def _render_task(task: tuple[RandomSceneSettings, int, str, int]) -> tuple[str, 
 def build_dataset(out: Path, counts: dict[str, int], seed: int, test_seed: int, settings: RandomSceneSettings,
                   workers: int = 1) -> Path:
     """Render `counts` images per split into `out`; returns the data.yaml path. The test split always draws both
-    part kinds equally, so held-out figures compare across training mixes."""
-    held_out = replace(settings, pcb_share=None)
+    part kinds and all defect classes equally, so held-out figures compare across training mixes."""
+    held_out = replace(settings, pcb_share=None, defect_weights=())
     tasks = [(held_out, test_seed, split, i) if split == "test" else (settings, seed, split, i)
              for split, n in counts.items() for i in range(n)]
     writer = YoloDatasetWriter(out, list(CLASS_NAMES))
@@ -106,6 +108,21 @@ def _write_all(writer: YoloDatasetWriter, rendered: Iterable[tuple[str, int, np.
         writer.add(split, image, truth.xyxy, truth.class_id, name=f"{split}_{index:06d}")
 
 
+def _defect_weights(text: str) -> tuple[tuple[str, float], ...]:
+    pairs = []
+    for item in filter(None, text.split(",")):
+        name, sep, value = item.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = None
+        if not sep or name not in DEFECT_CLASSES or weight is None or weight <= 0:
+            raise argparse.ArgumentTypeError(
+                f"{item!r}: give CLASS=WEIGHT with CLASS one of {', '.join(DEFECT_CLASSES)} and WEIGHT > 0")
+        pairs.append((name, weight))
+    return tuple(pairs)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, required=True, help="output folder (images/, labels/, data.yaml)")
@@ -121,6 +138,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--defect-share", type=float, default=0.6, help="fraction of parts that carry defects")
     p.add_argument("--pcb-share", type=float, default=None,
                    help="fraction of parts that are PCBs in train/val (default: half; the test split keeps half)")
+    p.add_argument("--defect-weights", type=_defect_weights, default=(), metavar="CLASS=W,...",
+                   help="make some defect classes more likely in train/val, e.g. missing_feature=2,scratch=1.5 "
+                        "(a class not named weighs 1; the test split keeps all classes equally likely)")
     a = p.parse_args(argv)
     for name in ("train", "val", "test"):
         if getattr(a, name) < 0:
@@ -134,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     test_seed = a.seed + 1 if a.test_seed is None else a.test_seed
     if test_seed == a.seed:
         p.error(f"--test-seed equals --seed ({a.seed}): the test split must come from a different seed")
-    settings = RandomSceneSettings(a.width, a.height, a.px_per_mm, a.defect_share, pcb_share=a.pcb_share)
+    settings = RandomSceneSettings(a.width, a.height, a.px_per_mm, a.defect_share, pcb_share=a.pcb_share,
+                                   defect_weights=a.defect_weights)
     counts = {k: v for k, v in (("train", a.train), ("val", a.val), ("test", a.test)) if v}
     print(build_dataset(a.out, counts, a.seed, test_seed, settings, a.workers))
 

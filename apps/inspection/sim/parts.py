@@ -28,11 +28,12 @@ class PartSpec:
 
 class PartSampler:
     """Draws random parts: a `defect_share` of them carry one or two defects of uniformly chosen classes. Part kinds
-    are equally likely unless `pcb_share` sets the share of PCBs (training leans on the boards, whose small defects
-    among traces and components are the detector's hardest)."""
+    are equally likely unless `pcb_share` sets the share of PCBs, and defect classes unless `defect_weights` (class
+    name -> relative weight, 1 for a class not named) makes some more likely: a training mix can lean towards what
+    the detector finds hardest (small defects among a board's traces and components, missing features)."""
 
     def __init__(self, defect_share: float = 0.1, kinds: tuple[str, ...] = PART_KINDS, second_defect_share: float = 0.2,
-                 pcb_share: float | None = None):
+                 pcb_share: float | None = None, defect_weights: dict[str, float] | None = None):
         if not 0.0 <= defect_share <= 1.0:
             raise ValueError(f"defect_share={defect_share} is outside 0..1: give the fraction of defective parts")
         unknown = set(kinds) - set(PART_KINDS)
@@ -44,6 +45,18 @@ class PartSampler:
         self.kinds = tuple(kinds)
         self.second_defect_share = second_defect_share
         self.pcb_share = pcb_share
+        self.defect_p = None if not defect_weights else self._defect_probabilities(defect_weights)
+
+    @staticmethod
+    def _defect_probabilities(weights: dict[str, float]) -> np.ndarray:
+        unknown = sorted(set(weights) - set(DEFECT_CLASSES))
+        if unknown:
+            raise ValueError(f"defect_weights names {unknown}, not defect classes: choose from {DEFECT_CLASSES}")
+        bad = {k: v for k, v in weights.items() if not v > 0}
+        if bad:
+            raise ValueError(f"defect_weights {bad}: every weight must be > 0 (leave a class out to keep it at 1)")
+        w = np.array([float(weights.get(c, 1.0)) for c in DEFECT_CLASSES])
+        return w / w.sum()
 
     def sample(self, rng: np.random.Generator, part_id: int) -> PartSpec:
         if self.pcb_share is None:
@@ -59,6 +72,9 @@ class PartSampler:
         defects: tuple[str, ...] = ()
         if rng.random() < self.defect_share:
             n = 2 if rng.random() < self.second_defect_share else 1
-            defects = tuple(str(c) for c in rng.choice(DEFECT_CLASSES, size=n, replace=False))
+            # Without weights the call keeps its old form, so recorded seeds and held-out splits render as before.
+            drawn = rng.choice(DEFECT_CLASSES, size=n, replace=False) if self.defect_p is None else \
+                rng.choice(DEFECT_CLASSES, size=n, replace=False, p=self.defect_p)
+            defects = tuple(str(c) for c in drawn)
         return PartSpec(part_id=part_id, kind=kind, size_mm=size, angle_deg=float(rng.uniform(0.0, 360.0)),
                         seed=int(rng.integers(2**31 - 1)), defects=defects)
