@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from edgesight.core.detect import Detector
 from edgesight.core.detect.calibration import spread_frames
 from edgesight.core.detect.cli import quantize
+from edgesight.core.detect.detector import int8_products_saturate
 from edgesight.core.detect.quantize import decoding_nodes, quantize_int8
 
 ROOT = Path(__file__).parent.parent
@@ -68,3 +69,4 @@ def test_command_prints_speed_and_held_out_map(tmp_path):
     assert figures["reference_ms"] > 0 and figures["candidate_ms"] > 0 and figures["speedup"] > 0
     assert 0 < figures["reference_map50"] <= 1 and 0 < figures["candidate_map50"] <= 1
     assert figures["map50_change_points"] is not None
+    assert figures["int8_exact_kernel"] is int8_products_saturate()

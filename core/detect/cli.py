@@ -30,6 +30,7 @@ def quantize(
     """
     from ..bench.model_compare import compare_models
     from .calibration import spread_frames
+    from .detector import int8_products_saturate
     from .quantize import quantize_int8
 
     for path in (model, video, *([eval_data] if eval_data else [])):
@@ -38,10 +39,15 @@ def quantize(
             raise typer.Exit(2)
     target = quantize_int8(model, spread_frames(video, calibration_frames), out or model.with_suffix(".int8.onnx"))
     figures = compare_models(model, target, video, rounds=rounds, threads=threads, eval_data=eval_data)
+    exact_kernel = int8_products_saturate()
     if as_json:
-        typer.echo(json.dumps(figures.as_dict()))
+        typer.echo(json.dumps({**figures.as_dict(), "int8_exact_kernel": exact_kernel}))
         return
     typer.echo(f"wrote {target}")
+    if exact_kernel:
+        typer.echo("note: this CPU has no VNNI, so INT8 runs here on ONNX Runtime's exact uint8 kernel (the fast "
+                   "one saturates without VNNI and loses accuracy); expect little or no speed-up over FP32 here, "
+                   "and the INT8 gain on a CPU with AVX-512 VNNI or AVX-VNNI")
     typer.echo(f"session.run per frame: FP32 {figures.reference_ms:.1f} ms, INT8 {figures.candidate_ms:.1f} ms, "
                f"INT8 {figures.speedup:.2f}x faster (median of {rounds} interleaved rounds)")
     if figures.map50_change_points is not None:

@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -150,13 +152,39 @@ def held_out_figures(onnx_path: Path, data_yaml: Path, imgsz: int) -> dict:
     """mAP of an ONNX file on the test split, which is rendered from another seed and camera pose than train/val."""
     from ultralytics import YOLO
 
-    metrics = YOLO(str(onnx_path), task="detect").val(data=str(data_yaml), split="test", imgsz=imgsz, batch=1,
-                                                       device="cpu", plots=False, verbose=False, conf=0.001, iou=0.6)
+    with _edgesight_session_options():
+        metrics = YOLO(str(onnx_path), task="detect").val(data=str(data_yaml), split="test", imgsz=imgsz, batch=1,
+                                                           device="cpu", plots=False, verbose=False, conf=0.001,
+                                                           iou=0.6)
     names = metrics.names
     per_class = {names[int(c)]: {"map50": round(float(metrics.box.ap50[i]), 4), "map50_95": round(float(metrics.box.ap[i]), 4)}
                  for i, c in enumerate(metrics.box.ap_class_index)}
     return {"map50": round(float(metrics.box.map50), 4), "map50_95": round(float(metrics.box.map), 4),
             "per_class": per_class}
+
+
+@contextmanager
+def _edgesight_session_options() -> Iterator[None]:
+    """Ultralytics opens its own ONNX Runtime session without options. Give it EdgeSight's, so an INT8 file is
+    scored with the kernel the product runs it on: on a CPU without VNNI, ONNX Runtime's default INT8 kernel
+    saturates and would score the file lower than any EdgeSight node sees it."""
+    import onnxruntime
+
+    try:
+        from ..detect.detector import session_options
+    except ImportError:  # a GPU box without EdgeSight's runtime scores FP32 files only: INT8 is made elsewhere
+        yield
+        return
+    opened = onnxruntime.InferenceSession
+
+    def with_options(path, sess_options=None, *args, **kwargs):
+        return opened(path, sess_options or session_options(), *args, **kwargs)
+
+    onnxruntime.InferenceSession = with_options
+    try:
+        yield
+    finally:
+        onnxruntime.InferenceSession = opened
 
 
 def quantize_to_int8(recipe: AppRecipe, out: Path, data_yaml: Path, summary: dict,
