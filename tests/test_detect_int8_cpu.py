@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from edgesight.core.detect.detector import int8_products_saturate, session_options
+from edgesight.core.detect.detector import has_int8_weights, int8_products_saturate, session_options
+from edgesight.core.models import MODELS_DIR
 
 x86_only = pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86-64 CPU flags")
 
@@ -42,3 +43,8 @@ def test_the_session_asks_for_the_exact_kernel_where_this_cpu_needs_it() -> None
     else:
         with pytest.raises(Exception):  # onnxruntime raises when an entry was never set
             options.get_session_config_entry("session.x64quantprecision")
+
+
+def test_int8_weights_are_told_apart_from_float_ones() -> None:
+    assert has_int8_weights(MODELS_DIR / "inspection_defects.onnx")  # the shipped INT8 copy
+    assert not has_int8_weights(MODELS_DIR / "traffic_vehicles.onnx")  # the shipped FP32 export
