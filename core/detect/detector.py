@@ -5,6 +5,7 @@ model call and the benchmark can time the bare `session.run` on the same tensors
 """
 from __future__ import annotations
 
+import functools
 import logging
 import platform
 import tempfile
@@ -62,6 +63,7 @@ def session_options(threads: int = 0) -> ort.SessionOptions:
     return options
 
 
+@functools.cache  # every session and detector asks; the CPU does not change under a running process
 def int8_products_saturate(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """Whether this is an x86-64 CPU without VNNI (AVX-512 VNNI or AVX-VNNI), where ONNX Runtime's fast INT8 kernel
     saturates. Where the flags cannot be read, assume it does: the exact kernel is only slower, never wrong."""

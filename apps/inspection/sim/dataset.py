@@ -19,11 +19,11 @@ import numpy as np
 from tqdm import tqdm
 
 from edgesight.core.training.dataset import YoloDatasetWriter
-from ..classes import CLASS_NAMES, DEFECT_CLASSES
+from ..classes import CLASS_NAMES
 from .belt import BeltRenderer
 from .camera import CameraConditions, CameraModel
 from .part_renderer import PartRenderer, PartSprite
-from .parts import PartSampler
+from .parts import PartSampler, defect_probabilities
 from .scene import FrameTruth, SceneComposer
 
 _SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
@@ -111,15 +111,15 @@ def _write_all(writer: YoloDatasetWriter, rendered: Iterable[tuple[str, int, np.
 def _defect_weights(text: str) -> tuple[tuple[str, float], ...]:
     pairs = []
     for item in filter(None, text.split(",")):
-        name, sep, value = item.partition("=")
+        name, _, value = item.partition("=")
         try:
-            weight = float(value)
+            pairs.append((name, float(value)))  # no '=' leaves value empty, which float() refuses too
         except ValueError:
-            weight = None
-        if not sep or name not in DEFECT_CLASSES or weight is None or weight <= 0:
-            raise argparse.ArgumentTypeError(
-                f"{item!r}: give CLASS=WEIGHT with CLASS one of {', '.join(DEFECT_CLASSES)} and WEIGHT > 0")
-        pairs.append((name, weight))
+            raise argparse.ArgumentTypeError(f"{item!r}: give CLASS=WEIGHT, e.g. missing_feature=2") from None
+    try:
+        defect_probabilities(dict(pairs))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return tuple(pairs)
 
 

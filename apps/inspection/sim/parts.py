@@ -26,6 +26,18 @@ class PartSpec:
         return bool(self.defects)
 
 
+def defect_probabilities(weights: dict[str, float]) -> np.ndarray:
+    """Probabilities over DEFECT_CLASSES from relative weights (1 for a class not named)."""
+    unknown = sorted(set(weights) - set(DEFECT_CLASSES))
+    if unknown:
+        raise ValueError(f"defect_weights names {unknown}, not defect classes: choose from {DEFECT_CLASSES}")
+    bad = {k: v for k, v in weights.items() if not v > 0}
+    if bad:
+        raise ValueError(f"defect_weights {bad}: every weight must be > 0 (leave a class out to keep it at 1)")
+    w = np.array([float(weights.get(c, 1.0)) for c in DEFECT_CLASSES])
+    return w / w.sum()
+
+
 class PartSampler:
     """Draws random parts: a `defect_share` of them carry one or two defects of uniformly chosen classes. Part kinds
     are equally likely unless `pcb_share` sets the share of PCBs, and defect classes unless `defect_weights` (class
@@ -45,18 +57,7 @@ class PartSampler:
         self.kinds = tuple(kinds)
         self.second_defect_share = second_defect_share
         self.pcb_share = pcb_share
-        self.defect_p = None if not defect_weights else self._defect_probabilities(defect_weights)
-
-    @staticmethod
-    def _defect_probabilities(weights: dict[str, float]) -> np.ndarray:
-        unknown = sorted(set(weights) - set(DEFECT_CLASSES))
-        if unknown:
-            raise ValueError(f"defect_weights names {unknown}, not defect classes: choose from {DEFECT_CLASSES}")
-        bad = {k: v for k, v in weights.items() if not v > 0}
-        if bad:
-            raise ValueError(f"defect_weights {bad}: every weight must be > 0 (leave a class out to keep it at 1)")
-        w = np.array([float(weights.get(c, 1.0)) for c in DEFECT_CLASSES])
-        return w / w.sum()
+        self.defect_p = None if not defect_weights else defect_probabilities(defect_weights)
 
     def sample(self, rng: np.random.Generator, part_id: int) -> PartSpec:
         if self.pcb_share is None:
