@@ -167,7 +167,7 @@ class DemoRun:
 
     async def _traffic(self) -> None:
         site = SiteConfig.load(self.site)
-        detector = Detector(bundled_model("traffic_vehicles"))
+        detector = Detector(bundled_model("traffic_vehicles")).fitted_to(*site.image_size)
         uri = self.camera or str(bundled_asset(DEMO_CLIP))
         video = open_source(uri, source_id=site.name, pace=True, loop=self.camera is None)
         async with EventPublisher(self.bus("edge1-telemetry")) as telemetry_bus:

@@ -118,7 +118,6 @@ def detect(
                             classes=wanted, device=device, threads=threads)
     except (DetectorError, FileNotFoundError) as exc:
         raise fail(str(exc))
-    typer.echo(f"model: {detector.describe()}", err=True)
 
     sources = []
     try:
@@ -128,6 +127,10 @@ def detect(
         for s in sources:
             s.close()
         raise fail(str(exc))
+    sizes = {tuple(s.size) if s.size is not None else None for s in sources}
+    if len(sizes) == 1 and None not in sizes:  # cameras of one shape: no model work on letterbox padding
+        detector = detector.fitted_to(*sizes.pop())
+    typer.echo(f"model: {detector.describe()}", err=True)
 
     sinks = []
     if not quiet:

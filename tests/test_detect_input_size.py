@@ -11,7 +11,7 @@ import supervision as sv
 
 from edgesight.core.bench.live_replay import LiveReplay
 from edgesight.core.detect import Detector, DetectorError
-from edgesight.core.detect.input_size import anchor_grid, make_input_size_copy
+from edgesight.core.detect.input_size import anchor_grid, fitted_input_hw, make_input_size_copy
 from edgesight.core.motion import MotionConfig
 from edgesight.core.pipeline import Pipeline
 from edgesight.core.sources import open_source
@@ -53,6 +53,33 @@ def test_320_copy_finds_the_vehicles_the_640_model_finds():
     assert len(reduced) > 0
     iou = sv.box_iou_batch(full.xyxy, reduced.xyxy)
     assert (iou.max(axis=1) >= 0.5).mean() >= 0.5  # boxes in frame pixels, on the same vehicles
+
+
+def test_an_input_fitted_to_the_frame_keeps_the_scale_and_drops_the_padding():
+    assert fitted_input_hw((640, 640), (640, 480)) == (480, 640)  # the inspection camera: no padding left
+    assert fitted_input_hw((640, 640), (1280, 720)) == (384, 640)  # 360 rows at 0.5, rounded up to the stride
+    assert fitted_input_hw((640, 640), (480, 640)) == (640, 480)  # portrait
+    assert fitted_input_hw((640, 640), (640, 640)) == (640, 640)
+    assert fitted_input_hw((384, 640), (640, 480)) == (384, 640)  # already not square: left as it is
+
+
+def test_a_copy_fitted_to_720p_frames_finds_what_the_square_model_finds():
+    image = demo_frame()
+    assert image.shape[:2] == (720, 1280)
+    detector = Detector(TRAFFIC)
+    fitted = detector.fitted_to(1280, 720)
+    assert fitted.input_hw == (384, 640) and fitted.session.get_outputs()[0].shape == [1, 8, 5040]
+    assert fitted.path == TRAFFIC  # copies at other sizes are made from the user's file
+    square, cut = detector([image])[0], fitted([image])[0]
+    assert len(square) > 0 and abs(len(cut) - len(square)) <= 1
+    iou = sv.box_iou_batch(square.xyxy, cut.xyxy)
+    assert (iou.max(axis=1) >= 0.9).mean() >= 0.9  # same pixels, same scale: the same boxes, give or take a border
+    assert detector.fitted_to(640, 640) is detector
+
+
+def test_a_model_that_cannot_be_fitted_keeps_its_input():
+    detector = Detector(Path(__file__).parent / "models" / "yolov8_layout.onnx")  # no anchor grid to move
+    assert detector.fitted_to(640, 360) is detector
 
 
 def test_a_model_without_an_anchor_grid_is_refused(tmp_path):

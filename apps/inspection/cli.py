@@ -244,8 +244,7 @@ def record_detections_cmd(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Detect once on every frame of the simulated line (unpaced, no drops), for `replay-verdicts`."""
-    from edgesight.core.detect import Detector
-
+    from .line_run import line_detector
     from .sim.conveyor import LineSpec
     from .verdict_study import record_detections
 
@@ -255,7 +254,7 @@ def record_detections_cmd(
                         belt_width_mm=cfg.belt.width_mm, defect_share=defect_share, seed=seed)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    recording = record_detections(cfg, line, Detector(_model(model), conf=floor, threads=threads), fps=fps,
+    recording = record_detections(cfg, line, line_detector(cfg, _model(model), threads, conf=floor), fps=fps,
                                   seconds=seconds)
     recording.save(out)
     typer.echo(f"{len(recording.frame_t)} frames, {len(recording.confidence)} boxes -> {out}")

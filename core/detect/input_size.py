@@ -1,5 +1,7 @@
-"""A copy of a static Ultralytics YOLOv8/v11 ONNX detector at a smaller input size, so an overloaded box can run
-the model on fewer pixels (a 320x320 input is a quarter of a 640x640 one's convolution work).
+"""A copy of a static Ultralytics YOLOv8/v11 ONNX detector at another input size: a smaller one, so an overloaded box
+can run the model on fewer pixels (a 320x320 input is a quarter of a 640x640 one's convolution work), or one shaped
+like the camera's frames (`fitted_input_hw`), so that no work goes on letterbox padding: a 640x480 frame fills a
+480x640 input, where a 640x640 one spends a quarter of its work on grey rows.
 
 The convolutions do not care about the input size; what a static export bakes in is the detect head's anchor
 grid: the anchor centres (1, 2, A), the stride of each anchor (1, A) and the anchor count A in the DFL's Reshape
@@ -95,10 +97,24 @@ def _rewrite(proto: onnx.ModelProto, old_hw: tuple[int, int], new_hw: tuple[int,
     return proto
 
 
-def make_input_size_copy(model: str | Path, out: str | Path, size: int) -> Path:
-    """Write a copy of `model` with a `size` x `size` input to `out` and return `out`."""
+def fitted_input_hw(input_hw: tuple[int, int], frame_wh: tuple[int, int]) -> tuple[int, int]:
+    """The input (height, width) that holds a `frame_wh` frame at the scale a square `input_hw` input letterboxes
+    it to, with the padding cut down to what rounding up to the stride leaves: a 640x480 frame in 640x640 gives
+    (480, 640), a 1280x720 one (384, 640). A non-square input is returned as it is."""
+    (side, other), (width, height) = input_hw, frame_wh
+    if side != other or width <= 0 or height <= 0:
+        return input_hw
+    stride = max(STRIDES)
+    scaled = -(-side * min(width, height) // max(width, height))  # the frame's short side at the input's scale
+    short = min(side, -(-scaled // stride) * stride)
+    return (short, side) if width >= height else (side, short)
+
+
+def make_input_size_copy(model: str | Path, out: str | Path, size: int | tuple[int, int]) -> Path:
+    """Write a copy of `model` with a `size` x `size` (or (height, width)) input to `out` and return `out`."""
     model, out = Path(model), Path(out)
-    if size % max(STRIDES) or size <= 0:
+    new_hw = (size, size) if isinstance(size, int) else tuple(size)
+    if any(side % max(STRIDES) or side <= 0 for side in new_hw):
         raise DetectorError(f"input size {size} is not a positive multiple of {max(STRIDES)}")
     proto = onnx.load(str(model))
     dims = proto.graph.input[0].type.tensor_type.shape.dim
@@ -106,5 +122,5 @@ def make_input_size_copy(model: str | Path, out: str | Path, size: int) -> Path:
     if not all(old_hw):
         raise DetectorError(f"{model} already has a dynamic input size; use it as it is")
     out.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(_rewrite(proto, old_hw, (size, size)), str(out))
+    onnx.save(_rewrite(proto, old_hw, new_hw), str(out))
     return out

@@ -49,7 +49,7 @@ def measure_clip(files: ClipFiles, detector: Detector) -> ClipMeasurement:
                                fps=video.fps or 5.0)
     sink = TrafficSink({files.name: camera}, QUEUE_SAMPLE_S, on_crossing=lambda frame, c: crossings.append(c),
                        on_report=on_report)
-    stats = Pipeline([video], detector, [sink], track=False).run()
+    stats = Pipeline([video], detector.fitted_to(*config.image_size), [sink], track=False).run()
     if stats.errors:
         raise RuntimeError(f"clip {files.video}: {'; '.join(stats.errors)}")
     return ClipMeasurement(config, crossings, reports, stats.frames[files.name] / (video.fps or 5.0))

@@ -91,7 +91,8 @@ def run_command(
         raise _fail(f"--interval {interval}: must be a positive number of seconds")
     try:
         config = SiteConfig.load(site)
-        detector = Detector(model or bundled_model("traffic_vehicles"), conf=conf, names=names, threads=threads)
+        detector = Detector(model or bundled_model("traffic_vehicles"), conf=conf, names=names,
+                            threads=threads).fitted_to(*config.image_size)  # no work on letterbox padding
         vehicles = VehicleClassFilter(detector.names)
         bus = BusConfig(site_id=bus_site, node_id=node, broker_url=broker, embedded_port=embedded_port,
                         outbox=OutboxConfig(path=outbox))
