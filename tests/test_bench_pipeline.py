@@ -61,3 +61,14 @@ def test_concurrent_runs_merge_into_one_pass():
     assert merged.frames == 4 and merged.seconds == 3.0
     assert sorted(merged.latencies) == [0.25, 0.5, 0.5, 0.75]
     assert merged.cpu_ms_per_frame == 1000.0
+
+
+def test_a_wide_video_adds_a_row_with_the_input_fitted_to_it():
+    root = Path(__file__).parent.parent
+    r = CliRunner().invoke(bench_app(), ["--model", str(root / "models" / "traffic_vehicles.onnx"), "--video",
+                                         str(root / "assets" / "demo_intersection.mp4"), "--frames", "3", "--rounds",
+                                         "1", "--no-ultralytics", "--json"])
+    assert r.exit_code == 0, r.output
+    names = [row["name"] for row in json.loads(r.output)["rows"]]
+    # the floor and the first EdgeSight row run the model's own 640x640 graph; the fitted copy has its own row
+    assert names == ["onnxruntime session.run", "edgesight pipeline", "edgesight, input 640x384"]

@@ -5,6 +5,7 @@ from .pipeline_bench import BenchReport
 
 RATIO_LABELS = {
     "edgesight_fps_x_ultralytics": "EdgeSight frames/s / Ultralytics frames/s",
+    "fitted_fps_x_ultralytics": "EdgeSight with the input fitted to the video, frames/s / Ultralytics frames/s",
     "batched_fps_x_independent": "batched streams frames/s / independent pipelines frames/s",
     "batched_cpu_x_independent": "batched streams CPU per frame / independent pipelines CPU per frame",
     "batched_fps_x_one_stream": "batched streams frames/s / one stream frames/s",
