@@ -31,7 +31,8 @@ class EdgeSightVariant:
     """`run(frames) -> Pass`: a fresh pipeline per pass over `streams` replays of the video, unpaced, batched
     across streams. Frames/s count every stream; a frame's latency runs from its capture to its emit."""
 
-    def __init__(self, detector: Detector, video: Path, *, track: bool, streams: int = 1, name: str | None = None) -> None:
+    def __init__(self, detector: Detector, video: Path, *, track: bool, streams: int = 1,
+                 name: str | None = None) -> None:
         self.detector, self.video, self.track, self.streams = detector, str(video), track, streams
         self.name = name or ("edgesight pipeline" if streams == 1 else f"edgesight {streams} streams batched")
 

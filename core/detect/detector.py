@@ -242,34 +242,34 @@ class Detector:
     def at_input_size(self, side: int) -> Detector:
         """This detector on a `side` x `side` copy of its model (core.detect.input_size), for a box that must do
         less per frame. Raises DetectorError for a model whose anchor grid that copy cannot move."""
+        return self._copy_at((side, side))
+
+    def _copy_at(self, hw: tuple[int, int]) -> Detector:
         from .input_size import make_input_size_copy
 
         with tempfile.TemporaryDirectory(prefix="edgesight-") as work:  # the session keeps the graph in memory
-            copy = make_input_size_copy(self.path, Path(work) / f"{self.path.stem}.{side}.onnx", side)
-            return Detector(copy, **self._settings)
+            copy = Detector(make_input_size_copy(self.path, Path(work) / f"{self.path.stem}.{hw[0]}x{hw[1]}.onnx", hw),
+                            **self._settings)
+        copy.path = self.path  # what the user gave: messages, and copies at other sizes, start from it
+        return copy
 
     def fitted_to(self, width: int, height: int) -> Detector:
         """This detector on a copy of its model whose input has the shape of `width` x `height` frames
         (core.detect.input_size.fitted_input_hw): the same scale and the same boxes, without the letterbox padding
         a square input spends work on. Itself where there is nothing to cut (square frames, a non-square input, the
-        torch engine) or where its graph cannot be moved (logged): a fitted input is a saving, never a requirement."""
-        from .input_size import fitted_input_hw, make_input_size_copy
+        torch engine) or where its graph cannot be moved (a dynamic input, another head; logged): a fitted input is
+        a saving, never a requirement."""
+        from .input_size import fitted_input_hw
 
         hw = fitted_input_hw(self.input_hw, (width, height))
         if hw == self.input_hw or self.engine is not None:
             return self
-        if not all(isinstance(side, int) for side in self.session.get_inputs()[0].shape[2:]):
-            return Detector(self.path, input_size=hw, **self._settings)  # any input size runs: no copy needed
-        with tempfile.TemporaryDirectory(prefix="edgesight-") as work:  # the session keeps the graph in memory
-            try:
-                copy = make_input_size_copy(self.path, Path(work) / f"{self.path.stem}.{hw[0]}x{hw[1]}.onnx", hw)
-            except DetectorError as exc:
-                log.info("%s keeps its %dx%d input for %dx%d frames: %s", self.path.name, self.input_hw[1],
-                         self.input_hw[0], width, height, exc)
-                return self
-            fitted = Detector(copy, **self._settings)
-        fitted.path = self.path  # what the user gave: messages and copies at other sizes start from it
-        return fitted
+        try:
+            return self._copy_at(hw)
+        except DetectorError as exc:
+            log.info("%s keeps its %dx%d input for %dx%d frames: %s", self.path.name, self.input_hw[1],
+                     self.input_hw[0], width, height, exc)
+            return self
 
     def describe(self) -> str:
         return (f"{self.path.name}: layout {self.layout.name}, input {self.input_hw[1]}x{self.input_hw[0]}, "
