@@ -85,6 +85,20 @@ def has_int8_weights(model: Path) -> bool:
     return any(n.op_type == "DequantizeLinear" and n.input[0] in eight_bit for n in graph.node)
 
 
+_NOTED_INT8_MODELS: set[str] = set()  # stems already named: a model's copies at other input sizes share its stem
+
+
+def _note_exact_int8_kernel(model: Path) -> None:
+    """Say once per model, not again for each of its copies at other input sizes, that an INT8 file runs on the
+    exact kernel here."""
+    stem = model.name.split(".")[0]
+    if stem in _NOTED_INT8_MODELS or not has_int8_weights(model):
+        return
+    _NOTED_INT8_MODELS.add(stem)
+    log.info("%s is INT8 and this CPU has no VNNI: ONNX Runtime runs it on its exact INT8 kernel (its fast one "
+             "saturates here), which is about as fast as FP32; INT8 pays off on CPUs with VNNI", model.name)
+
+
 class Detector:
     """`detector(images) -> list[sv.Detections]`, one per image, boxes in the image's own pixels."""
 
@@ -109,10 +123,8 @@ class Detector:
             first = str(exc).strip().splitlines()[0][:200]
             raise DetectorError(f"{self.path} is not a loadable ONNX model ({first}); export it with "
                                 f"`edgesight export` or `yolo export format=onnx`") from exc
-        if self.session.get_providers()[0] == "CPUExecutionProvider" and int8_products_saturate() \
-                and has_int8_weights(self.path):
-            log.info("%s is INT8 and this CPU has no VNNI: ONNX Runtime runs it on its exact INT8 kernel (its fast "
-                     "one saturates here), which is about as fast as FP32; INT8 pays off on CPUs with VNNI", self.path)
+        if self.session.get_providers()[0] == "CPUExecutionProvider" and int8_products_saturate():
+            _note_exact_int8_kernel(self.path)
 
         inp = self.session.get_inputs()[0]
         out = self.session.get_outputs()[0]
