@@ -55,9 +55,10 @@ RECIPES = {
     # catch more of them (README, Inspection); both kinds stay equally likely. Nor did one leaning towards the
     # classes that escape (`--defect-weights missing_feature=2.5,scratch=1.5`), nor a square view at 3.2 px/mm
     # (`--render-option=--px-per-mm=3.2 --render-option=--height=640`: more missing features escaped). The escapes
-    # follow the detector's size: YOLO11s misses half as many defective parts as YOLO11n did at the same false rejects, and in INT8 it
-    # costs the 2-core box 1.3x what YOLO11n cost in FP32. 8000 renders for 18 minutes (64 epochs on one H100)
-    # rejected fewer good parts at the same escapes than 5000 for 15 minutes (90 epochs on one H200).
+    # follow the detector's size: YOLO11s misses half as many defective parts as YOLO11n did at the same false
+    # rejects, and in INT8 it costs the 2-core box 1.3x what YOLO11n cost in FP32. 8000 renders for 18 minutes
+    # (64 epochs on one H100) rejected fewer good parts at the same escapes than 5000 for 15 minutes (90 epochs on
+    # one H200).
     "inspection": AppRecipe("edgesight.apps.inspection.sim.dataset", "inspection_defects", imgsz=640, epochs=64,
                             train_images=8000, val_images=300, test_images=300, dataset_args=("--px-per-mm", "2.4"),
                             architecture="yolo11s.yaml", hours=0.3, int8=True,
