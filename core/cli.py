@@ -19,6 +19,7 @@ from .bus.cli import bench_bus
 from .detect.cli import quantize
 from .models import bundled_model
 from .store.cli import ingest
+from .termination import unwind_on_sigterm
 
 app = typer.Typer(
     name="edgesight",
@@ -230,6 +231,7 @@ def train(
 
 
 def main() -> None:
+    unwind_on_sigterm()
     app()
 
 

@@ -3,7 +3,7 @@ loop, and on SUMO's exact counts if asked), on the same scenario and seeds, in p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from edgesight.apps.traffic.evaluate.closed_loop import run_exact_closed_loop
 from edgesight.apps.traffic.evaluate.sumo_program import run_sumo_program
 from edgesight.apps.traffic.evaluate.table import ControllerResult, EvaluationTable
 from edgesight.apps.traffic.sim.scenario import Scenario
+from edgesight.core.termination import worker_processes
 
 SEEDS: tuple[int, ...] = (42, 43, 44, 45, 46)
 LATENCY_PERCENTILES = (50, 95, 99)
@@ -41,7 +42,7 @@ def evaluate_controller(scenario: Scenario, algorithm: str, seeds: Sequence[int]
                         workers: int = 2) -> ControllerResult:
     """An EdgeSight algorithm in the loop over `seeds`; libsumo allows one simulation per process, so each
     seed runs in a worker process."""
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_processes(workers) as pool:
         metrics = list(pool.map(run_exact_closed_loop, [scenario] * len(seeds), [algorithm] * len(seeds), seeds))
     return ControllerResult(controller=f"{algorithm} (exact counts)", runs=dict(zip(seeds, metrics)))
 
@@ -50,7 +51,7 @@ def evaluate_camera_controller(scenario: Scenario, algorithm: str, settings: Cam
                                seeds: Sequence[int] = SEEDS, workers: int = 1) -> ControllerResult:
     """An EdgeSight algorithm fed by the cameras over `seeds`, each run in a worker process (libsumo allows one
     simulation per process). Latency percentiles pool every camera frame of every seed."""
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_processes(workers) as pool:
         results = list(pool.map(run_camera_closed_loop, [scenario] * len(seeds), [algorithm] * len(seeds), seeds,
                                 [settings] * len(seeds)))
     latency = np.array([s for r in results for s in r.latency_s]) * 1000.0
