@@ -53,13 +53,15 @@ def _gone(pid: int) -> bool:
 def _command(log: Path, *args: str) -> subprocess.Popen:
     """The command's output goes to a file: a pipe would stay open as long as any orphan holds it."""
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "edgesight.core.cli", *args], stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, "-m", "edgesight.core.cli", *args], stdout=out,
+                                stderr=subprocess.STDOUT)
 
 
 @pytest.mark.slow
 def test_sigterm_stops_an_inspection_evaluation_with_its_private_broker_and_folder(tmp_path: Path) -> None:
     log = tmp_path / "evaluate.log"
-    process = _command(log, "inspection", "evaluate", "--rate", "4", "--seconds", "120", "--seed", "1", "--threads", "1")
+    process = _command(log, "inspection", "evaluate", "--rate", "4", "--seconds", "120", "--seed", "1",
+                       "--threads", "1")
     brokers = _wait_for(lambda: {pid: cmd for pid, cmd in _children(process.pid).items() if "mosquitto" in cmd},
                         process, log, timeout=60)
     (broker, command), = brokers.items()
