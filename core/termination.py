@@ -17,10 +17,10 @@ SIGTERM_EXIT_CODE = 128 + signal.SIGTERM  # what a shell reports for a process e
 def unwind_on_sigterm() -> None:
     """From now on SIGTERM raises SystemExit(143) in this process's main thread (the only thread Python runs
     signal handlers in). Commands that run an asyncio loop may still add their own handler for the loop's life."""
-    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGTERM, _raise_system_exit)
 
 
-def _exit(signum: int, frame: FrameType | None) -> None:
+def _raise_system_exit(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
