@@ -2,7 +2,9 @@
 
 Python's default for SIGTERM ends the process on the spot. An evaluation's private Mosquitto and the worker
 processes that run its simulations would run on as orphans, and temporary folders would stay behind. Raised as
-SystemExit instead, SIGTERM unwinds every `with` and `finally` of the main thread, as KeyboardInterrupt does."""
+SystemExit instead, SIGTERM unwinds every `with` and `finally` of the main thread, as KeyboardInterrupt does.
+A forked child inherits the handler; one that must end on the spot when its parent stops it resets SIGTERM to the
+default (the demo's embedded broker)."""
 from __future__ import annotations
 
 import signal
