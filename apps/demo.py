@@ -60,9 +60,6 @@ INGEST_GRACE_S = 2.0  # after the last publisher drained: time for the ingest to
 def _serve_broker(port: int) -> None:
     # Ctrl-C reaches the whole process group; the broker must outlive the parts that drain into it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # The demo stops it with SIGTERM once they have. It keeps nothing to save, so it ends on the spot, not by the
-    # unwinding the forked CLI handler would start (amqtt logs its cancelled tasks as errors).
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # amqtt logs client sessions that end abruptly (a client reconnecting, one closing at shutdown) as tracebacks
     # on its own loop; clients retry and report real trouble themselves, so the demo's output stays readable.
     for name in ("amqtt", "asyncio", "transitions"):

@@ -3,10 +3,12 @@
 Python's default for SIGTERM ends the process on the spot. An evaluation's private Mosquitto and the worker
 processes that run its simulations would run on as orphans, and temporary folders would stay behind. Raised as
 SystemExit instead, SIGTERM unwinds every `with` and `finally` of the main thread, as KeyboardInterrupt does.
-A forked child inherits the handler; one that must end on the spot when its parent stops it resets SIGTERM to the
-default (the demo's embedded broker)."""
+A forked child inherits the handler but not the request: unless it asks to unwind itself (the workers of
+`worker_processes` do), SIGTERM ends it on the spot, as Python's default would (the demo's embedded broker keeps
+nothing to save, and amqtt would log its cancelled tasks as errors)."""
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -16,13 +18,22 @@ from types import FrameType
 SIGTERM_EXIT_CODE = 128 + signal.SIGTERM  # what a shell reports for a process ended by SIGTERM
 
 
+_unwinding_pid: int | None = None  # the process that asked; its forked children inherit the handler, not this
+
+
 def unwind_on_sigterm() -> None:
     """From now on SIGTERM raises SystemExit(143) in this process's main thread (the only thread Python runs
     signal handlers in). Commands that run an asyncio loop may still add their own handler for the loop's life."""
-    signal.signal(signal.SIGTERM, _raise_system_exit)
+    global _unwinding_pid
+    _unwinding_pid = os.getpid()
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
 
-def _raise_system_exit(signum: int, frame: FrameType | None) -> None:
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    if os.getpid() != _unwinding_pid:  # a forked child that did not ask: end as the default would
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise SystemExit(128 + signum)
 
 
