@@ -12,12 +12,14 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+import cv2
 import numpy as np
 import onnxruntime as ort
 import supervision as sv
 
 from .layouts import LAYOUTS, OutputLayout, infer_layout
 from .letterbox import Letterbox, Letterboxer
+from .mirrored_views import fuse_views, unmirror
 from .model_info import COCO80, load_names, parse_metadata, read_sidecar
 from .nms import nms
 
@@ -105,11 +107,12 @@ class Detector:
     def __init__(self, model: str | Path, *, conf: float = 0.25, iou: float = 0.45,
                  classes: Sequence[int | str] | None = None, names: str | Path | Sequence[str] | None = None,
                  input_size: int | tuple[int, int] | None = None, layout: str | None = None,
-                 device: str = "auto", threads: int = 0, max_det: int = 300) -> None:
+                 device: str = "auto", threads: int = 0, max_det: int = 300, mirrored: bool = False) -> None:
         self.path = Path(model)
         # what a copy of this detector at another input size is built with (at_input_size)
         self._settings = dict(conf=conf, iou=iou, classes=classes, names=names, layout=layout, device=device,
-                              threads=threads, max_det=max_det)
+                              threads=threads, max_det=max_det, mirrored=mirrored)
+        self.mirrored = mirrored  # each image is also run mirrored and the two views fused (mirrored_views.py)
         if not self.path.is_file():
             raise DetectorError(f"model file not found: {self.path} (give the path of an ONNX detection model)")
         self.threads = threads
@@ -194,7 +197,10 @@ class Detector:
     # --- the three steps -------------------------------------------------------------------------------------
     def preprocess(self, images: Sequence[np.ndarray]) -> tuple[np.ndarray, list[Letterbox]]:
         """Letterbox every image into the model input and stack them into one NCHW float tensor (for the torch
-        engine: the uint8 NHWC canvases, which it converts on the GPU)."""
+        engine: the uint8 NHWC canvases, which it converts on the GPU). A mirrored detector's batch holds the
+        images, then their mirror images."""
+        if self.mirrored:
+            images = [*images, *(cv2.flip(image, 1) for image in images)]
         if self.engine is not None:
             return self.letterboxer.fit_pixels(images)
         return self.letterboxer.fit(images)
@@ -229,9 +235,19 @@ class Detector:
         return np.concatenate(outs)
 
     def postprocess(self, output: np.ndarray, letterboxes: Sequence[Letterbox]) -> list[sv.Detections]:
+        if not self.mirrored:
+            return self._detections(output, letterboxes, self.conf)
+        # A box one view scores below half the floor adds under a quarter of it to a fused score: taken as 0.
+        views = self._detections(output, letterboxes, self.conf / 2)
+        n = len(views) // 2
+        fused = [fuse_views([seen, unmirror(mirror, lb.width)])
+                 for seen, mirror, lb in zip(views[:n], views[n:], letterboxes[n:])]
+        return [found[found.confidence >= self.conf] for found in fused]
+
+    def _detections(self, output: np.ndarray, letterboxes: Sequence[Letterbox], conf: float) -> list[sv.Detections]:
         results = []
         for (boxes, scores, class_ids), lb in zip(
-                self.layout.decode(output.astype(np.float32, copy=False), self.conf, self.input_hw), letterboxes):
+                self.layout.decode(output.astype(np.float32, copy=False), conf, self.input_hw), letterboxes):
             if self.classes is not None:
                 keep = np.isin(class_ids, self.classes)
                 boxes, scores, class_ids = boxes[keep], scores[keep], class_ids[keep]
@@ -285,4 +301,5 @@ class Detector:
 
     def describe(self) -> str:
         return (f"{self.path.name}: layout {self.layout.name}, input {self.input_hw[1]}x{self.input_hw[0]}, "
-                f"{len(self.names)} classes, batch {self.batch_size or 'dynamic'}, {self.providers[0]}")
+                f"{len(self.names)} classes, batch {self.batch_size or 'dynamic'}, {self.providers[0]}"
+                + (", each image also mirrored" if self.mirrored else ""))
