@@ -39,6 +39,14 @@ class BeltGeometry(BaseModel):
         return self.speed_mps * 1000.0
 
 
+class DetectionConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Also run the model on each frame mirrored left to right and fuse the two views (core.detect.mirrored_views):
+    # fewer escapes at the same false rejects, for a second model run per frame.
+    mirrored_view: bool = False
+
+
 class TrackingConfig(BaseModel):
     """Part association across frames (parts only move downstream at belt speed)."""
     model_config = ConfigDict(extra="forbid")
@@ -113,6 +121,7 @@ class InspectionConfig(BaseModel):
     line_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")] = "line1"
     camera: CameraCalibration = CameraCalibration()
     belt: BeltGeometry = BeltGeometry()
+    detection: DetectionConfig = DetectionConfig()
     tracking: TrackingConfig = TrackingConfig()
     verdict: VerdictConfig = VerdictConfig()
     controller: ControllerConfig = ControllerConfig()

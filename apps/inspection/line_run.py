@@ -49,7 +49,8 @@ def line_detector(config: InspectionConfig, model: Path, threads: int = 0, conf:
     """Boxes down to the lowest confidence any verdict rule counts (a repeat rule's included), or `conf`; weaker
     ones never count, and part boxes are judged at tracking.part_confidence, far above. The model's input takes
     the camera's shape: a 640x480 camera in a 640x640 input would spend a quarter of each frame's work on padding."""
-    detector = Detector(model, conf=config.verdict.lowest_confidence if conf is None else conf, threads=threads)
+    detector = Detector(model, conf=config.verdict.lowest_confidence if conf is None else conf, threads=threads,
+                        mirrored=config.detection.mirrored_view)
     return detector.fitted_to(config.camera.width, config.camera.height)
 
 
