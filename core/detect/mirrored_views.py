@@ -25,13 +25,6 @@ def unmirror(detections: sv.Detections, width: float) -> sv.Detections:
                          data=dict(detections.data))
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    lt, rb = np.maximum(a[:, None, :2], b[None, :, :2]), np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area_a, area_b = np.prod(a[:, 2:] - a[:, :2], axis=1), np.prod(b[:, 2:] - b[:, :2], axis=1)
-    return inter / (area_a[:, None] + area_b[None, :] - inter + 1e-9)
-
-
 def fuse_views(views: Sequence[sv.Detections], iou: float = 0.3) -> sv.Detections:
     """One set of detections from several views of one image, all in the image's pixels. Per class, the most
     confident box not yet taken gathers the most confident overlapping box of each other view."""
@@ -43,7 +36,7 @@ def fuse_views(views: Sequence[sv.Detections], iou: float = 0.3) -> sv.Detection
     for cls in np.unique(merged.class_id):
         idx = np.flatnonzero(merged.class_id == cls)
         idx = idx[np.argsort(-merged.confidence[idx], kind="stable")]
-        overlap = _iou(merged.xyxy[idx], merged.xyxy[idx]) >= iou
+        overlap = sv.box_iou_batch(merged.xyxy[idx], merged.xyxy[idx]) >= iou
         taken = np.zeros(len(idx), bool)
         for i in range(len(idx)):
             if taken[i]:
