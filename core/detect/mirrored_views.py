@@ -1,8 +1,8 @@
 """A second look at each image, mirrored left to right, fused with the first.
 
-The model is not mirror-symmetric: a small defect it scores 0.08 in one view may score 0.15 in the other, and a
-speck of texture that fools one view seldom fools both. Fusing the two views (test-time augmentation) separates the
-two better than either view alone: on the simulated inspection line, with the same verdict thresholds, fewer
+The model is not mirror-symmetric: a faint defect can score low in one view and higher in the other, and texture
+that fools one view need not fool both. Fusing the two views (test-time augmentation) told defective parts from
+good ones a little better than one view: on the simulated inspection line, with the same verdict thresholds, fewer
 defective parts got through and fewer good ones were rejected (README, Inspection). It costs a second model run
 per image.
 
