@@ -58,7 +58,8 @@ RECIPES = {
     # follow the detector's size: YOLO11s misses half as many defective parts as YOLO11n did at the same false
     # rejects, and in INT8 it costs the 2-core box 1.3x what YOLO11n cost in FP32. 8000 renders for 18 minutes
     # (64 epochs on one H100) rejected fewer good parts at the same escapes than 5000 for 15 minutes (90 epochs on
-    # one H200).
+    # one H200). YOLO11m (`--architecture yolo11m.yaml`, 57 epochs in the same budget on one H100) let as many defective
+    # parts through as YOLO11s at 1.8x the cost a frame, so the recipe stays YOLO11s.
     "inspection": AppRecipe("edgesight.apps.inspection.sim.dataset", "inspection_defects", imgsz=640, epochs=64,
                             train_images=8000, val_images=300, test_images=300, dataset_args=("--px-per-mm", "2.4"),
                             architecture="yolo11s.yaml", hours=0.3, int8=True,
